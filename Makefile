@@ -1,0 +1,51 @@
+# Wanzhou Jobs — make targets
+#   make run     set up .venv, migrate, load reference data and demo accounts, serve on 127.0.0.1:8000
+#   make test    set up .venv if missing, run the whole suite (SQLite, Celery eager)
+#   make lint    ruff check + format check
+#   make worker  Celery worker (needs REDIS_URL)
+#   make beat    Celery beat (needs REDIS_URL)
+#   make bench   benchmarks under bench/ (needs DATABASE_URL=postgres://…)
+#   make browser install Debian's chromium for the browser tests (root)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint worker beat bench browser setup clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py create_demo_accounts
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A wanzhou_jobs worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A wanzhou_jobs beat --loglevel=INFO
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

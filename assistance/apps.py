@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistanceConfig(AppConfig):
+    name = "assistance"
+    verbose_name = _("就业帮扶")
+
+    def ready(self):
+        from targets.services import _EXTRA_LOADERS, reference_loader
+
+        from . import services
+
+        if services.brands_load not in _EXTRA_LOADERS:
+            reference_loader(services.brands_load)
+        from targets import audit
+
+        from .models import (
+            Course,
+            Enrolment,
+            GigMarket,
+            LabourBrand,
+            Participation,
+            PublicWelfarePost,
+            RecruitmentEvent,
+            ServiceRecord,
+        )
+
+        for model in (
+            Enrolment,
+            ServiceRecord,
+            PublicWelfarePost,
+            Course,
+            Participation,
+            RecruitmentEvent,
+            LabourBrand,
+            GigMarket,
+        ):
+            audit.register(model)

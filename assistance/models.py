@@ -1,0 +1,390 @@
+"""Employment assistance (issue 9): enrolment, the "1131" routine, public-welfare posts, training, recruitment
+events, labour brands and gig markets.
+
+Sources: the city document (seeds/004_…, 渝人社规〔2026〕6号) §二 (who is assisted, entry and exit, "at least one
+employed member per household"), §十三 (public-welfare posts, no "一托到底"); the Wanzhou plan (seeds/000_…)
+tasks (三) brands, (四) training, (五) gig markets, (六) events, (八) "1131" and posts, (十) new-citizen training.
+Employment status is never stored here: it is derived from the ledger (`workers.selectors`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Township
+from workers.models import Worker
+
+
+class EnrolmentCategory(models.TextChoices):
+    MONITORED = "防止返贫致贫对象", _("防止返贫致贫对象")
+    CONTINUED_SUPPORT = "继续帮扶对象", _("继续帮扶对象")
+    POVERTY_ALLEVIATED = "脱贫人口", _("脱贫人口")
+
+
+class ExitReason(models.TextChoices):
+    RISK_ELIMINATED = "risk_eliminated", _("已消除风险")
+    STABLE_EMPLOYMENT = "stable_employment", _("稳定就业")
+    MOVED = "moved", _("户籍迁出")
+    DECEASED = "deceased", _("死亡")
+    NO_CAPACITY = "no_capacity", _("丧失劳动能力或无就业意愿")
+    OTHER = "other", _("其他")
+
+
+class Enrolment(models.Model):
+    """One period of assistance of one worker; history is kept as rows, at most one open per worker."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("帮扶对象"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    category = models.CharField(_("帮扶类别"), max_length=10, choices=EnrolmentCategory.choices)
+    entry_date = models.DateField(_("纳入日期"))
+    entry_reason = models.CharField(_("纳入原因"), max_length=200)
+    exit_date = models.DateField(_("退出日期"), null=True, blank=True)
+    exit_reason = models.CharField(_("退出原因"), max_length=20, choices=ExitReason.choices, blank=True)
+    exit_note = models.CharField(_("退出说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    exited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("退出办理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("帮扶对象登记")
+        verbose_name_plural = _("帮扶对象登记")
+        ordering = ["-entry_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker"], condition=Q(exit_date__isnull=True), name="enrolment_one_open_per_worker"
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True) | Q(exit_date__gte=F("entry_date")),
+                name="enrolment_exit_after_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True, exit_reason="")
+                | (Q(exit_date__isnull=False) & ~Q(exit_reason="")),
+                name="enrolment_exit_reason_iff_exit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker.name} {self.get_category_display()} {self.entry_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_date is None
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+class ServiceKind(models.TextChoices):
+    """The "1131" routine: 1 policy briefing, 1 career guidance, 3 job pushes, 1 training referral."""
+
+    POLICY = "policy", _("政策宣介")
+    GUIDANCE = "guidance", _("职业指导")
+    JOB_PUSH = "job_push", _("岗位推送")
+    TRAINING_REFERRAL = "training", _("就业培训推荐")
+
+
+#: How many services of each kind make the yearly routine complete (plan task 8).
+ROUTINE_1131 = {
+    ServiceKind.POLICY: 1,
+    ServiceKind.GUIDANCE: 1,
+    ServiceKind.JOB_PUSH: 3,
+    ServiceKind.TRAINING_REFERRAL: 1,
+}
+
+
+class ServiceRecord(models.Model):
+    """One service of the "1131" routine given to an enrolled worker on a date."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("帮扶对象"), on_delete=models.PROTECT, related_name="assistance_services"
+    )
+    kind = models.CharField(_("服务类型"), max_length=10, choices=ServiceKind.choices)
+    date = models.DateField(_("服务日期"))
+    employer_name = models.CharField(_("推送岗位单位"), max_length=200, blank=True)
+    post_name = models.CharField(_("推送岗位"), max_length=100, blank=True)
+    provided_by = models.CharField(_("服务人员"), max_length=50)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("“1131”服务记录")
+        verbose_name_plural = _("“1131”服务记录")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["worker", "date"], name="service_worker_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="job_push") | (~Q(employer_name="") & ~Q(post_name="")),
+                name="service_job_push_names_post",
+            ),
+            models.UniqueConstraint(
+                fields=["worker", "kind", "date", "employer_name", "post_name"], name="service_natural_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+class PostKind(models.TextChoices):
+    INFRASTRUCTURE = "infrastructure", _("乡村公共基础设施养护员")
+    INFORMATION = "information", _("防止返贫致贫信息员")
+    ELDERLY_DISABLED = "elderly_disabled", _("敬老助残协管员")
+    OTHER = "other", _("其他")
+
+
+class PublicWelfarePost(models.Model):
+    """A public-welfare post (公益性岗位) held by one worker from start to end; no two at once per person."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("安置人员"), on_delete=models.PROTECT, related_name="welfare_posts"
+    )
+    kind = models.CharField(_("岗位类别"), max_length=20, choices=PostKind.choices)
+    title = models.CharField(_("岗位名称"), max_length=100, blank=True)
+    employer_name = models.CharField(_("用工单位"), max_length=200, blank=True)
+    start_date = models.DateField(_("上岗日期"))
+    end_date = models.DateField(_("离岗日期"), null=True, blank=True)
+    monthly_subsidy = models.DecimalField(_("月岗位补贴（元）"), max_digits=8, decimal_places=2)
+    end_reason = models.CharField(_("离岗原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("公益性岗位安置")
+        verbose_name_plural = _("公益性岗位安置")
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["worker", "start_date"], name="post_worker_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="post_end_after_start",
+            ),
+            models.CheckConstraint(condition=Q(monthly_subsidy__gte=0), name="post_subsidy_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(kind="other") | ~Q(title=""), name="post_other_kind_has_title"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date}"
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+class CourseKind(models.TextChoices):
+    PROJECT = "project", _("项目制培训")
+    UPSKILLING = "upskilling", _("岗位技能提升培训")
+    RURAL_CRAFTSMAN = "craftsman", _("乡村工匠培训")
+    NEW_CITIZEN = "new_citizen", _("新市民培训")
+    OTHER = "other", _("其他培训")
+
+
+class Course(models.Model):
+    """A training course (技能培训). Without a township it is a district course, organised by the bureau."""
+
+    name = models.CharField(_("培训名称"), max_length=120)
+    kind = models.CharField(_("培训类别"), max_length=12, choices=CourseKind.choices)
+    provider = models.CharField(_("培训机构"), max_length=120)
+    start_date = models.DateField(_("开班日期"))
+    end_date = models.DateField(_("结业日期"))
+    follow_up_until = models.DateField(
+        _("就业跟踪截止日"), editable=False, help_text=_("结业日期后 6 个月，由系统计算")
+    )
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("举办镇乡街道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("留空表示区级培训"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
+        ordering = ["-end_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="course_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.start_date}—{self.end_date}）"
+
+    def audit_data(self) -> dict:
+        return {"township": self.township.code} if self.township_id else {}
+
+
+class Participation(models.Model):
+    """A worker of the ledger in a course; completion and certificate recorded when the course ends."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("培训班"), on_delete=models.CASCADE, related_name="participations"
+    )
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("学员"), on_delete=models.PROTECT, related_name="trainings"
+    )
+    completed = models.BooleanField(_("已结业"), default=False)
+    certificate = models.CharField(_("证书"), max_length=100, blank=True, help_text=_("证书名称或编号"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训学员")
+        verbose_name_plural = _("培训学员")
+        ordering = ["course", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "worker"], name="participation_once_per_course"),
+            models.CheckConstraint(
+                condition=Q(completed=True) | Q(certificate=""),
+                name="participation_certificate_needs_completion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker.name} @ {self.course.name}"
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+class RecruitmentEvent(models.Model):
+    """A recruitment event (招聘活动), online or offline; no personal data, visible to all staff."""
+
+    class Mode(models.TextChoices):
+        ONLINE = "online", _("线上")
+        OFFLINE = "offline", _("线下")
+
+    name = models.CharField(_("活动名称"), max_length=120)
+    date = models.DateField(_("活动日期"))
+    mode = models.CharField(_("形式"), max_length=8, choices=Mode.choices)
+    organiser = models.CharField(_("主办单位"), max_length=120)
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("举办镇乡街道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("留空表示区级活动"),
+    )
+    employers = models.PositiveIntegerField(_("参会单位数"), default=0)
+    posts_offered = models.PositiveIntegerField(_("提供岗位数"), default=0)
+    attendees = models.PositiveIntegerField(_("参会人数"), default=0)
+    hires = models.PositiveIntegerField(_("达成就业意向人数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("招聘活动")
+        verbose_name_plural = _("招聘活动")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hires__lte=F("attendees")), name="event_hires_le_attendees"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+    def audit_data(self) -> dict:
+        return {"township": self.township.code} if self.township_id else {}
+
+
+class LabourBrand(models.Model):
+    """A labour brand (劳务品牌); its practitioners are the employments whose channel is its name."""
+
+    name = models.CharField(_("品牌名称"), max_length=50, unique=True)
+    description = models.CharField(_("简介"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("劳务品牌")
+        verbose_name_plural = _("劳务品牌")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GigMarket(models.Model):
+    """A gig market (零工市场/驿站); its placements are the employments whose channel is its name."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    township = models.ForeignKey(
+        Township, verbose_name=_("所在镇乡街道"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("零工市场")
+        verbose_name_plural = _("零工市场")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

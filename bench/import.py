@@ -1,0 +1,293 @@
+"""Benchmark of the quarterly-return import (issue: quarterly returns), on PostgreSQL.
+
+    .venv/bin/python bench/import.py [--rows 50000] [--baseline-rows 5000]
+
+In one run, on a fresh database of its own (`wanzhou_bench_import`, dropped and re-created):
+1. generates a 50,000-row return (.xlsx) with valid ID numbers and credit codes across all townships;
+2. times `manage.py import_return FILE --user …` end to end in a child process (read, validate, write),
+   with the child's peak memory (ru_maxrss), and the same file again (all unchanged);
+3. times the phases in-process: read (`read_rows`), validate (`return_plan`), write;
+4. times a plain django-import-export `ModelResource` import (dry run, then import, as its admin does) of
+   the first 5,000 rows of the same file;
+5. times a PostgreSQL `COPY` of the same already-validated rows into a plain table (the physical reference);
+and prints the three rates and both ratios. Figures are appended to bench/results/import-<date>.txt.
+"""
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DB_NAME = "wanzhou_bench_import"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def _setup_database() -> None:
+    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql, "postgres"], check=True)
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB_NAME}"}
+    for args in (["migrate", "-v0"], ["load_reference_data"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True, capture_output=True
+        )
+
+
+def _bootstrap() -> None:
+    os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wanzhou_jobs.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def _write_return(path: Path, rows: int, seed: int = 2025) -> None:
+    import openpyxl
+
+    from targets.models import Industry, Township
+    from workers.resources import ALL_HEADERS
+    from workers.validators import credit_code_check_char, id_number_check_char, organisation_code_check_char
+
+    rng = random.Random(seed)
+    townships = list(Township.objects.values_list("name", flat=True))
+    industries = list(Industry.objects.values_list("name", flat=True))
+    forms = ["单位就业"] * 6 + ["灵活就业", "自主创业", "公益性岗位", "就业帮扶车间", "以工代赈"]
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    employers = []
+    for n in range(2000):
+        org = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+        org += organisation_code_check_char(org)
+        body = "91" + "500101" + org
+        employers.append((f"万州区测试企业{n:04d}有限公司", body + credit_code_check_char(body)))
+    assert all(c in alphabet for _n, code in employers for c in code[:17])
+
+    workbook = openpyxl.Workbook(write_only=True)
+    ws = workbook.create_sheet("季度报表")
+    ws.append(["万州区2025年第一季度农民工就近就业情况统计表（基准测试）"])
+    ws.append(ALL_HEADERS)
+    base = date(1965, 1, 1)
+    for i in range(rows):
+        birth = base + timedelta(days=i // 500)
+        body = f"500101{birth:%Y%m%d}{i % 500 * 2 + 1:03d}"
+        id_number = body + id_number_check_char(body)
+        employer, code = rng.choice(employers)
+        township = rng.choice(townships)
+        start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
+        ws.append(
+            [
+                f"测试{i}"[:2] + "甲乙丙丁戊己庚辛壬癸"[i % 10] + "人",
+                id_number,
+                f"13{rng.randrange(100000000, 999999999)}" if i % 3 == 0 else "",
+                township,
+                "测试村",
+                "脱贫人口" if i % 4 == 0 else "",
+                employer,
+                code,
+                rng.choice(industries),
+                township if i % 7 else "市外",
+                rng.choice(forms),
+                start.isoformat(),
+                "是" if i % 3 == 0 else "否",
+                "招聘活动" if i % 5 == 0 else "",
+                str(rng.randrange(2000, 8000)),
+            ]
+        )
+    workbook.save(path)
+
+
+def _run_command(path: Path, user: str) -> tuple[float, int, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_return", str(path), "--user", user],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": f"{PG}/{DB_NAME}"},
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode != 0:
+        raise SystemExit(f"import_return failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    return elapsed, max(peak_kb, before), result.stdout.strip().splitlines()[-1]
+
+
+def _phases(path: Path, user) -> dict:
+    from django.db import transaction
+
+    from wanzhou_jobs.spreadsheets import read_rows
+    from workers import resources as R
+    from workers import returns
+
+    started = time.perf_counter()
+    sheet = read_rows(path, required=R.REQUIRED, optional=R.OPTIONAL, max_rows=returns.MAX_ROWS + 20)
+    read_s = time.perf_counter() - started
+    started = time.perf_counter()
+    plan = returns.return_plan(acting_user=user, path=path)
+    plan_s = time.perf_counter() - started
+    assert plan.ok, plan.errors[:5]
+    return {
+        "read_s": read_s,
+        "validate_s": plan_s - read_s,
+        "rows": len(sheet.rows),
+        "plan": plan,
+        "atomic": transaction.atomic,
+    }
+
+
+def _import_export_baseline(path: Path, rows: int) -> float:
+    """A plain django-import-export ModelResource import of the workers in the file: dry run, then import."""
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from targets.models import Township
+    from workers.models import Worker
+    from workers.validators import id_number_info
+
+    class WorkerResource(resources.ModelResource):
+        township = fields.Field(
+            attribute="township",
+            column_name="户籍所在镇乡街道",
+            widget=widgets.ForeignKeyWidget(Township, "name"),
+        )
+        id_number = fields.Field(attribute="id_number", column_name="公民身份号码")
+        name = fields.Field(attribute="name", column_name="姓名")
+        village = fields.Field(attribute="village", column_name="户籍所在村（社区）")
+
+        class Meta:
+            model = Worker
+            import_id_fields = ["id_number"]
+            fields = ["id_number", "name", "township", "village"]
+
+        def before_save_instance(self, instance, row, **kwargs):
+            info = id_number_info(instance.id_number)
+            instance.sex, instance.birth_date = info.sex, info.birth_date
+
+    from wanzhou_jobs.spreadsheets import read_rows
+    from workers import resources as R
+
+    sheet = read_rows(path, required=R.REQUIRED, optional=R.OPTIONAL)
+    headers = ["公民身份号码", "姓名", "户籍所在镇乡街道", "户籍所在村（社区）"]
+    dataset = tablib.Dataset(headers=headers)
+    for row in sheet.rows[:rows]:
+        dataset.append([row.values.get(h) or "" for h in headers])
+    resource_ = WorkerResource()
+    started = time.perf_counter()
+    dry = resource_.import_data(dataset, dry_run=True)
+    assert not dry.has_errors(), dry.row_errors()[:3]
+    real = resource_.import_data(dataset, dry_run=False)
+    assert not real.has_errors()
+    return time.perf_counter() - started
+
+
+def _copy_reference(plan) -> float:
+    from django.db import connection
+
+    rows = []
+    for id_number, data, key in plan.new_jobs:
+        rows.append(
+            (
+                id_number,
+                key,
+                str(data.industry.pk),
+                data.workplace,
+                str(data.workplace_township.pk) if data.workplace_township else "",
+                data.form,
+                data.start_date.isoformat(),
+                "t" if data.returnee else "f",
+                data.channel,
+                str(data.monthly_income or ""),
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_copy (id_number text, employer_key text, industry_id text, "
+            "workplace text, workplace_township_id text, form text, start_date date, returnee boolean, "
+            "channel text, monthly_income text)"
+        )
+        cursor.execute("TRUNCATE bench_copy")
+        raw = cursor.connection
+        started = time.perf_counter()
+        with raw.cursor().copy(
+            "COPY bench_copy (id_number, employer_key, industry_id, workplace, workplace_township_id, form, "
+            "start_date, returnee, channel, monthly_income) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit() if not raw.autocommit else None
+        return time.perf_counter() - started
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--baseline-rows", type=int, default=5_000)
+    args = parser.parse_args(argv)
+
+    _setup_database()
+    _bootstrap()
+    from targets.services import staff_user_save
+
+    user = staff_user_save(username="bench_bureau", role="bureau", password="Bench-Passw0rd-2025")
+    lines = [f"import benchmark {date.today()} — PostgreSQL database {DB_NAME}, {os.cpu_count()} cores"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "return.xlsx"
+        started = time.perf_counter()
+        _write_return(path, args.rows)
+        lines.append(
+            f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s"
+        )
+
+        phases = _phases(path, user)
+        lines.append(
+            f"phases in-process (dry): read {phases['read_s']:.2f} s ({phases['rows'] / phases['read_s']:,.0f} rows/s), "
+            f"validate {phases['validate_s']:.2f} s"
+        )
+        elapsed, peak_kb, summary = _run_command(path, user.username)
+        ours = args.rows / elapsed
+        lines.append(
+            f"import_return end to end: {elapsed:.2f} s = {ours:,.0f} rows/s, peak RSS {peak_kb / 1024:.0f} MB — {summary}"
+        )
+        again, peak2, summary2 = _run_command(path, user.username)
+        lines.append(
+            f"re-import of the same file: {again:.2f} s ({args.rows / again:,.0f} rows/s) — {summary2}"
+        )
+
+        # The baseline imports workers into an empty ledger, as a fresh admin import would.
+        from workers.models import Employment, Worker
+
+        Employment.objects.all().delete()
+        Worker.objects.all().delete()
+        baseline = _import_export_baseline(path, args.baseline_rows)
+        ie_rate = args.baseline_rows / baseline
+        lines.append(
+            f"django-import-export ModelResource, {args.baseline_rows:,} rows (dry run + import): "
+            f"{baseline:.2f} s = {ie_rate:,.0f} rows/s"
+        )
+        copy_s = _copy_reference(phases["plan"])
+        copy_rate = len(phases["plan"].new_jobs) / copy_s
+        lines.append(f"PostgreSQL COPY of the validated rows: {copy_s:.3f} s = {copy_rate:,.0f} rows/s")
+        lines.append(
+            f"ratios: ours / import-export = {ours / ie_rate:.0f}×; COPY / ours = {copy_rate / ours:.1f}× "
+            f"(targets: ≥ 5,000 rows/s, ≥ 50×, peak ≤ 300 MB)"
+        )
+    text = "\n".join(lines)
+    print(text)
+    out = REPO / "bench" / "results" / f"import-{date.today()}.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}", "postgres"]
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

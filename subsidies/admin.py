@@ -1,0 +1,166 @@
+"""Subsidies in the Django admin: bureau staff edit kinds and their yearly caps and budgets; applications are
+listed scoped to the user's township (`ScopedAdminMixin`) and read-only — every change goes through the pages
+and their services, and the bulk actions here call the same services, one application at a time.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from targets.admin_scoping import ScopedAdminMixin
+from targets.scoping import scope_for
+
+from . import services
+from .models import Application, ApplicationEvent, SubsidyKind, SubsidyKindYear
+
+Action = ApplicationEvent.Action
+
+
+class SubsidyKindYearInline(admin.TabularInline):
+    model = SubsidyKindYear
+    extra = 0
+    fields = [
+        "year",
+        "cap",
+        "follow_up_cap",
+        "principal_cap_individual",
+        "principal_cap_enterprise",
+        "interest_share",
+        "budget",
+    ]
+
+    # Editing a kind's yearly caps is part of editing the kind (bureau staff: `change_subsidykind`).
+    def _parent_perm(self, request):
+        return request.user.has_perm("subsidies.change_subsidykind")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("subsidies.view_subsidykind")
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_perm(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_perm(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubsidyKind)
+class SubsidyKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "rule", "active", "source"]
+    list_filter = ["rule", "active"]
+    inlines = [SubsidyKindYearInline]
+    readonly_fields = ["code", "rule"]
+    fields = ["code", "name", "rule", "source", "description", "active", "sort_order"]
+
+    def has_add_permission(self, request):
+        return False  # kinds come from `load_reference_data`; their rules are code
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    fields = ["at", "user", "action", "from_status", "to_status", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+def _bulk(modeladmin, request, queryset, action):
+    done = 0
+    for application in queryset:
+        try:
+            services.TRANSITION_SERVICES[action](acting_user=request.user, application=application)
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            modeladmin.message_user(request, f"{application.number}：{text}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, _("成功办理 {n} 件。").format(n=done), messages.SUCCESS)
+
+
+@admin.action(description=_("镇街初审通过所选申请"))
+def township_approve(modeladmin, request, queryset):
+    _bulk(modeladmin, request, queryset, Action.TOWNSHIP_APPROVE)
+
+
+@admin.action(description=_("区级审核通过所选申请（按申请金额核定）"))
+def district_approve(modeladmin, request, queryset):
+    _bulk(modeladmin, request, queryset, Action.DISTRICT_APPROVE)
+
+
+@admin.action(description=_("对所选申请开始公示"))
+def notice_start(modeladmin, request, queryset):
+    _bulk(modeladmin, request, queryset, Action.NOTICE_START)
+
+
+@admin.action(description=_("所选申请公示期满，转待发放"))
+def notice_end(modeladmin, request, queryset):
+    _bulk(modeladmin, request, queryset, Action.NOTICE_END)
+
+
+class TownshipFilter(admin.RelatedOnlyFieldListFilter):
+    """Townships that appear in the user's scoped list only."""
+
+
+@admin.register(Application)
+class ApplicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number_link",
+        "kind",
+        "year",
+        "township",
+        "applicant",
+        "amount_requested",
+        "amount_approved",
+        "status",
+    ]
+    list_filter = ["status", "kind", "year", ("township", TownshipFilter)]
+    list_per_page = 50
+    search_fields = ["subject_name", "worker__name", "employer__name"]
+    actions = [township_approve, district_approve, notice_start, notice_end]
+    inlines = [EventInline]
+    exclude = ["worker", "household", "employer", "employment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("kind", "township", "worker", "employer")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Application._meta.fields if f.name not in self.exclude]
+
+    def has_add_permission(self, request, *args):
+        return False  # applications are entered on the subsidy pages
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if scope_for(request.user).role not in ("reviewer", "bureau"):
+            return {}
+        return actions
+
+    @admin.display(description=_("编号"), ordering="id")
+    def number_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("subsidies:detail", args=[obj.pk]), obj.number)
+
+    @admin.display(description=_("申请对象"))
+    def applicant(self, obj):
+        return obj.applicant_label

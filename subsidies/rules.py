@@ -1,0 +1,452 @@
+"""The rules of each subsidy kind: who may apply, what evidence is needed, and which caps apply.
+
+Sources (seeds/000_… task 7 and task 3; seeds/004_… §5, §9, §11–13):
+
+| rule          | applicant                          | cap                                                        |
+|---------------|------------------------------------|------------------------------------------------------------|
+| startup       | worker with a 自主创业 job at a     | ≤ cap per household, all members, whole plan period        |
+|               | market entity with a credit code   |                                                            |
+| hiring        | employer with a credit code        | ≤ cap per worker; a worker is claimed once a year          |
+| loan_interest | worker (个人) or employer (小微企业)| principal ≤ its cap; subsidy ≤ share × interest paid       |
+| park          | park                               | initial ≤ cap, once; follow-up ≤ follow_up_cap in the      |
+|               |                                    | three years after city-level certification                 |
+| labour_brand  | brand                              | ≤ cap per brand                                             |
+| yearly_cap    | worker or employer                 | ≤ cap per beneficiary per year; no cap set → not approvable |
+
+Every kind may also have a yearly budget. `cap_checks` lists the caps that apply to an application with what
+is already committed (district-approved or later) elsewhere; the services compare the amount with them inside
+the transaction that holds the kind's row lock, so the sums cannot change underneath.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from workers.models import Employment, EmploymentForm
+
+from . import selectors
+from .models import (
+    COMMITTED_STATUSES,
+    LIVE_STATUSES,
+    ApplicantType,
+    Application,
+    ParkStage,
+    Rule,
+    Status,
+    SubsidyKindYear,
+)
+
+ALLOWED_APPLICANTS = {
+    Rule.STARTUP: (ApplicantType.WORKER,),
+    Rule.HIRING: (ApplicantType.EMPLOYER,),
+    Rule.LOAN_INTEREST: (ApplicantType.WORKER, ApplicantType.EMPLOYER),
+    Rule.PARK: (ApplicantType.PARK,),
+    Rule.LABOUR_BRAND: (ApplicantType.BRAND,),
+    Rule.YEARLY_CAP: (ApplicantType.WORKER, ApplicantType.EMPLOYER),
+}
+PARK_FOLLOW_UP_YEARS = 3
+
+CAP_EXCEEDED = _("超过补贴上限：{label}。已核定 {used} 元，尚可 {left} 元，本次 {amount} 元。")
+BUDGET_EXCEEDED = _("超出年度预算：{label}。已核定 {used} 元，剩余 {left} 元，本次 {amount} 元。")
+NO_CAP_SET = _("“{kind}”{year}年尚未设定补贴上限，不能审核通过。请区人力社保局先在“年度补贴标准”中设定。")
+NO_YEAR_SETTING = _("“{kind}”没有{year}年的补贴标准，不能审核通过。请区人力社保局先设定。")
+WORKER_CLAIM_PENDING = _(
+    "{name}（{id_number}）{year}年已列入“{employer}”的{kind}申请（{number}，审核中），每人每年只能申领一次。"
+)
+WORKER_CLAIMED = _("{name}（{id_number}）{year}年已由“{employer}”申领{kind}，每人每年只能申领一次。")
+PARK_INITIAL_ONCE = _("“{park}”已核定市级认定一次性补贴 {used} 元，一次性补贴只能申领一次。")
+PARK_FOLLOW_UP_WINDOW = _("后续绩效奖补只能在市级认定后的三年内（{first}—{last}年）申领，本申请为{year}年。")
+LOAN_PERIOD_OVERLAP = _(
+    "贷款合同 {contract} 在 {start} 至 {end} 期间的利息已贴息（申请 {number}），贴息期不能重叠。"
+)
+PRINCIPAL_EXCEEDED = _("{label}：填写的贷款本金为 {principal} 元，超过上限。")
+
+APPLICANT_NOT_ALLOWED = _("“{kind}”的申请对象只能是：{allowed}。")
+WORKER_REQUIRED = _("请选择申请人（台账中的人员）。")
+EMPLOYER_REQUIRED = _("请选择用人单位。")
+CREDIT_CODE_REQUIRED = _("“{employer}”没有统一社会信用代码，不能申领此项补贴，请先在台账中补全。")
+HOUSEHOLD_REQUIRED = _("{name}在台账中未关联家庭户，创业补贴按户计算上限，请先补全其家庭户信息。")
+EMPLOYMENT_REQUIRED = _("请选择申请人的自主创业就业记录。")
+EMPLOYMENT_NOT_STARTUP = _("所选就业记录不是申请人本人的自主创业记录。")
+EMPLOYMENT_NO_CREDIT_CODE = _(
+    "创业补贴要求所创办的市场主体有统一社会信用代码，“{employer}”没有，请先在台账中补全。"
+)
+LINES_REQUIRED = _("请至少列出一名在本单位就业的农民工。")
+LINE_DUPLICATE = _("{name}在本申请中重复列出。")
+LINE_NOT_EMPLOYED = _("{name}在台账中没有{year}年在“{employer}”就业的记录，不能申领。")
+LOAN_FIELDS_REQUIRED = _("请填写贷款合同号、贷款本金、贴息期起止日期和期内实际支付利息（以银行对账单为准）。")
+PERIOD_ORDER = _("贴息期止不能早于贴息期起。")
+SUBJECT_REQUIRED = _("请填写{what}名称。")
+PARK_FIELDS_REQUIRED = _("请选择园区补贴阶段并填写市级园区认定日期。")
+CERTIFIED_IN_FUTURE = _("市级园区认定日期不能晚于今天。")
+AMOUNT_POSITIVE = _("申请金额必须大于 0 元。")
+
+
+def yuan(value: Decimal | None) -> str:
+    """`8,000` or `8,000.50`: amounts as a clerk writes them."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+@dataclass(frozen=True)
+class CapCheck:
+    label: str
+    cap: Decimal
+    used: Decimal
+    budget: bool = False
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.cap - self.used, Decimal("0"))
+
+    def refuse_if_over(self, amount: Decimal) -> None:
+        if amount > self.left:
+            message = BUDGET_EXCEEDED if self.budget else CAP_EXCEEDED
+            raise ValidationError(
+                message.format(
+                    label=self.label, used=yuan(self.used), left=yuan(self.left), amount=yuan(amount)
+                ),
+                code="budget" if self.budget else "cap",
+            )
+
+
+# --- Evidence ---------------------------------------------------------------------------------------------
+
+
+def evidence_check(application: Application, *, lines=(), today: date | None = None) -> None:
+    """Who applies and with what: raise ValidationError (by field) unless the application can be submitted."""
+    rule = application.kind.rule
+    errors: dict[str, list] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    allowed = ALLOWED_APPLICANTS[rule]
+    if application.applicant_type not in allowed:
+        add(
+            "applicant_type",
+            APPLICANT_NOT_ALLOWED.format(
+                kind=application.kind.name, allowed="、".join(str(ApplicantType(a).label) for a in allowed)
+            ),
+        )
+        raise ValidationError(errors)
+    if application.amount_requested is None or application.amount_requested <= 0:
+        add("amount_requested", AMOUNT_POSITIVE)
+    if application.applicant_type == ApplicantType.WORKER and application.worker is None:
+        add("worker", WORKER_REQUIRED)
+    if application.applicant_type == ApplicantType.EMPLOYER:
+        if application.employer is None:
+            add("employer", EMPLOYER_REQUIRED)
+        elif rule in (Rule.HIRING, Rule.LOAN_INTEREST) and not application.employer.credit_code:
+            add("employer", CREDIT_CODE_REQUIRED.format(employer=application.employer.name))
+    if errors:
+        raise ValidationError(errors)
+
+    if rule == Rule.STARTUP:
+        worker = application.worker
+        if worker.household_id is None:
+            add("worker", HOUSEHOLD_REQUIRED.format(name=worker.name))
+        job = application.employment
+        if job is None:
+            add("employment", EMPLOYMENT_REQUIRED)
+        elif job.worker_id != worker.pk or job.form != EmploymentForm.SELF_EMPLOYED:
+            add("employment", EMPLOYMENT_NOT_STARTUP)
+        elif not job.employer.credit_code:
+            add("employment", EMPLOYMENT_NO_CREDIT_CODE.format(employer=job.employer.name))
+    elif rule == Rule.HIRING:
+        _check_lines(application, lines, add)
+    elif rule == Rule.LOAN_INTEREST:
+        a = application
+        if not (
+            a.loan_contract_no
+            and a.principal
+            and a.interest_paid is not None
+            and a.period_start
+            and a.period_end
+        ):
+            add("loan_contract_no", LOAN_FIELDS_REQUIRED)
+        elif a.period_end < a.period_start:
+            add("period_end", PERIOD_ORDER)
+    elif rule == Rule.PARK:
+        if not application.subject_name:
+            add("subject_name", SUBJECT_REQUIRED.format(what=_("园区")))
+        if not application.park_stage or not application.certified_on:
+            add("park_stage", PARK_FIELDS_REQUIRED)
+        elif application.certified_on > (today or date.today()):
+            add("certified_on", CERTIFIED_IN_FUTURE)
+        elif application.park_stage == ParkStage.FOLLOW_UP:
+            first = application.certified_on.year + 1
+            last = application.certified_on.year + PARK_FOLLOW_UP_YEARS
+            if not first <= application.year <= last:
+                add("year", PARK_FOLLOW_UP_WINDOW.format(first=first, last=last, year=application.year))
+    elif rule == Rule.LABOUR_BRAND and not application.subject_name:
+        add("subject_name", SUBJECT_REQUIRED.format(what=_("劳务品牌")))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_lines(application: Application, lines, add) -> None:
+    if not lines:
+        add("lines", LINES_REQUIRED)
+        return
+    seen = set()
+    year = application.year
+    for worker, amount in lines:
+        if worker.pk in seen:
+            add("lines", LINE_DUPLICATE.format(name=worker.name))
+            continue
+        seen.add(worker.pk)
+        if amount is None or amount <= 0:
+            add("lines", AMOUNT_POSITIVE)
+        employed = (
+            Employment.objects.filter(
+                worker=worker, employer=application.employer, start_date__year__lte=year
+            )
+            .exclude(end_date__year__lt=year)
+            .exists()
+        )
+        if not employed:
+            add(
+                "lines",
+                LINE_NOT_EMPLOYED.format(name=worker.name, year=year, employer=application.employer.name),
+            )
+
+
+# --- Caps -------------------------------------------------------------------------------------------------
+
+
+def setting_for(application: Application) -> SubsidyKindYear:
+    setting = selectors.kind_year(application.kind, application.year)
+    if setting is None:
+        raise ValidationError(
+            NO_YEAR_SETTING.format(kind=application.kind.name, year=application.year), code="no_cap"
+        )
+    return setting
+
+
+def _require(value, application: Application):
+    if value is None:
+        raise ValidationError(
+            NO_CAP_SET.format(kind=application.kind.name, year=application.year), code="no_cap"
+        )
+    return value
+
+
+def _others(application: Application):
+    return Application.objects.filter(kind=application.kind).exclude(pk=application.pk)
+
+
+def cap_checks(application: Application, setting: SubsidyKindYear) -> list[CapCheck]:
+    """The caps on the application's total amount, with what other applications already committed."""
+    rule, kind = application.kind.rule, application.kind.name
+    others = _others(application)
+    checks = []
+    if rule == Rule.STARTUP:
+        cap = _require(setting.cap, application)
+        used = selectors.committed_sum(others.filter(household_id=application.household_id))
+        checks.append(
+            CapCheck(
+                _("{kind}每户最高 {cap} 元（方案期内全户合计）").format(kind=kind, cap=yuan(cap)), cap, used
+            )
+        )
+    elif rule == Rule.LOAN_INTEREST:
+        share = _require(setting.interest_share, application)
+        interest = application.interest_paid or Decimal("0")
+        cap = (interest * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        label = _("{kind}为期内实际支付利息 {interest} 元的 {pct}%，即最高 {cap} 元").format(
+            kind=kind, interest=yuan(interest), pct=yuan(share * 100), cap=yuan(cap)
+        )
+        checks.append(CapCheck(label, cap, Decimal("0")))
+    elif rule == Rule.PARK:
+        same_park = others.filter(subject_key=application.subject_key)
+        if application.park_stage == ParkStage.INITIAL:
+            cap = _require(setting.cap, application)
+            used = selectors.committed_sum(same_park.filter(park_stage=ParkStage.INITIAL))
+            label = _("{kind}市级认定一次性补贴每家 {cap} 元（只补一次）").format(kind=kind, cap=yuan(cap))
+            checks.append(CapCheck(label, cap, used))
+        else:
+            cap = _require(setting.follow_up_cap, application)
+            used = selectors.committed_sum(same_park.filter(park_stage=ParkStage.FOLLOW_UP))
+            label = _("{kind}认定后三年内绩效奖补每家合计最高 {cap} 元").format(kind=kind, cap=yuan(cap))
+            checks.append(CapCheck(label, cap, used))
+    elif rule == Rule.LABOUR_BRAND:
+        cap = _require(setting.cap, application)
+        used = selectors.committed_sum(others.filter(subject_key=application.subject_key))
+        checks.append(CapCheck(_("{kind}每个品牌最高 {cap} 元").format(kind=kind, cap=yuan(cap)), cap, used))
+    elif rule == Rule.YEARLY_CAP:
+        cap = _require(setting.cap, application)
+        same = others.filter(year=application.year)
+        if application.applicant_type == ApplicantType.WORKER:
+            same = same.filter(worker_id=application.worker_id, applicant_type=ApplicantType.WORKER)
+        else:
+            same = same.filter(employer_id=application.employer_id, applicant_type=ApplicantType.EMPLOYER)
+        used = selectors.committed_sum(same)
+        label = _("{kind}{year}年每个对象最高 {cap} 元").format(
+            kind=kind, year=application.year, cap=yuan(cap)
+        )
+        checks.append(CapCheck(label, cap, used))
+    elif rule == Rule.HIRING:
+        _require(setting.cap, application)  # per-worker caps are checked line by line
+    if setting.budget is not None:
+        used = selectors.committed_sum(others.filter(year=application.year))
+        label = _("{kind}{year}年预算 {budget} 元").format(
+            kind=kind, year=application.year, budget=yuan(setting.budget)
+        )
+        checks.append(CapCheck(label, setting.budget, used, budget=True))
+    return checks
+
+
+def caps_enforce(
+    application: Application, amount: Decimal, *, setting: SubsidyKindYear | None = None
+) -> None:
+    """Refuse `amount` for `application` if any cap, the once-a-year rule or the budget would be exceeded.
+
+    Callers hold the kind's row lock (`SubsidyKind … select_for_update`) so the sums are stable.
+    """
+    setting = setting or setting_for(application)
+    rule = application.kind.rule
+    if rule == Rule.LOAN_INTEREST:
+        _loan_checks(application, setting)
+    if rule == Rule.PARK and application.park_stage == ParkStage.INITIAL:
+        used = selectors.committed_sum(
+            _others(application).filter(subject_key=application.subject_key, park_stage=ParkStage.INITIAL)
+        )
+        if used > 0:
+            raise ValidationError(
+                PARK_INITIAL_ONCE.format(park=application.subject_name, used=yuan(used)), code="cap"
+            )
+    if rule == Rule.HIRING:
+        _hiring_checks(application, setting)
+    for check in cap_checks(application, setting):
+        check.refuse_if_over(amount)
+
+
+def _loan_checks(application: Application, setting: SubsidyKindYear) -> None:
+    kind = application.kind.name
+    if application.applicant_type == ApplicantType.EMPLOYER:
+        cap = _require(setting.principal_cap_enterprise, application)
+        label = _("{kind}小微企业贷款本金最高 {cap} 元").format(kind=kind, cap=yuan(cap))
+    else:
+        cap = _require(setting.principal_cap_individual, application)
+        label = _("{kind}个人贷款本金最高 {cap} 元").format(kind=kind, cap=yuan(cap))
+    if application.principal is not None and application.principal > cap:
+        raise ValidationError(
+            PRINCIPAL_EXCEEDED.format(label=label, principal=yuan(application.principal)), code="cap"
+        )
+    overlapping = (
+        _others(application)
+        .filter(
+            loan_contract_no=application.loan_contract_no,
+            status__in=COMMITTED_STATUSES,
+            period_start__lte=application.period_end,
+            period_end__gte=application.period_start,
+        )
+        .first()
+    )
+    if overlapping is not None:
+        raise ValidationError(
+            LOAN_PERIOD_OVERLAP.format(
+                contract=application.loan_contract_no,
+                start=overlapping.period_start,
+                end=overlapping.period_end,
+                number=overlapping.number,
+            ),
+            code="cap",
+        )
+
+
+def hiring_pending_check(application: Application) -> None:
+    """At submission: a worker already listed in another employer's claim under review is refused early."""
+    from workers.validators import mask_id_number
+
+    under_review = [s for s in LIVE_STATUSES if s not in (Status.DRAFT, *COMMITTED_STATUSES)]
+    claimed = selectors.worker_claims(
+        kind=application.kind,
+        year=application.year,
+        worker_ids=application.lines.values_list("worker_id", flat=True),
+        exclude_application=application.pk,
+        statuses=under_review,
+    ).first()
+    if claimed is not None:
+        raise ValidationError(
+            WORKER_CLAIM_PENDING.format(
+                name=claimed.worker.name,
+                id_number=mask_id_number(claimed.worker.id_number),
+                year=application.year,
+                employer=claimed.application.employer.name if claimed.application.employer_id else "",
+                kind=application.kind.name,
+                number=claimed.application.number,
+            ),
+            code="cap",
+        )
+
+
+def _hiring_checks(application: Application, setting: SubsidyKindYear) -> None:
+    from workers.validators import mask_id_number
+
+    cap = _require(setting.cap, application)
+    lines = list(application.lines.select_related("worker"))
+    claimed = selectors.worker_claims(
+        kind=application.kind,
+        year=application.year,
+        worker_ids=[line.worker_id for line in lines],
+        exclude_application=application.pk,
+        statuses=COMMITTED_STATUSES,
+    ).first()
+    if claimed is not None:
+        raise ValidationError(
+            WORKER_CLAIMED.format(
+                name=claimed.worker.name,
+                id_number=mask_id_number(claimed.worker.id_number),
+                year=application.year,
+                employer=claimed.application.employer.name if claimed.application.employer_id else "",
+                kind=application.kind.name,
+            ),
+            code="cap",
+        )
+    label = _("{kind}每人最高 {cap} 元").format(kind=application.kind.name, cap=yuan(cap))
+    for line in lines:
+        CapCheck(f"{label}（{line.worker.name}）", cap, Decimal("0")).refuse_if_over(line.amount)
+
+
+def remaining(application: Application) -> list[dict]:
+    """For the application page: each cap with what is used and left (no locks; display only)."""
+    setting = selectors.kind_year(application.kind, application.year)
+    if setting is None:
+        return [
+            {
+                "label": NO_YEAR_SETTING.format(kind=application.kind.name, year=application.year),
+                "error": True,
+            }
+        ]
+    try:
+        checks = cap_checks(application, setting)
+    except ValidationError as exc:
+        return [{"label": message, "error": True} for message in exc.messages]
+    if application.kind.rule == Rule.HIRING:
+        checks.insert(
+            0,
+            CapCheck(
+                _("{kind}每人最高 {cap} 元").format(kind=application.kind.name, cap=yuan(setting.cap)),
+                setting.cap,
+                Decimal("0"),
+            ),
+        )
+    return [
+        {
+            "label": c.label,
+            "cap": c.cap,
+            "used": yuan(c.used),
+            "left": yuan(c.left),
+            "budget": c.budget,
+            "error": False,
+        }
+        for c in checks
+    ]

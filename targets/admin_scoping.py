@@ -1,0 +1,136 @@
+"""Township scoping for the Django admin: the doors Django leaves open even when the change list is scoped.
+
+Django 5.2's admin filters nothing by itself: foreign-key dropdowns and their validation use the default
+manager, related list filters list every township's values, raw-id widgets print any object's name, and
+lookups such as ``?id_number__regex=`` probe data (THREATS.md A1–A13). `ScopedAdminMixin` closes them
+through `targets.scoping`:
+
+* the change list, change form, history, delete and actions all start from `get_queryset`, which is scoped;
+* foreign keys to townships offer only writable townships; other foreign keys named in `scoped_relations`
+  are limited to what the user may see;
+* only the lookups of `list_filter`/`date_hierarchy` are allowed in the query string, so a crafted
+  ``?field__regex=`` or ``?created_by__password__startswith=`` is refused (400);
+* objects outside the user's writable scope are read-only, and read-only roles never get write buttons.
+"""
+
+from django.contrib import admin
+from django.db.models import Model
+
+from .models import Township
+from .scoping import scope_for, scope_queryset, writable_townships
+
+_FILTER_SUFFIXES = ("exact", "isnull", "gte", "gt", "lte", "lt", "in", "id__exact", "pk__exact", "id__in")
+
+
+class ScopedAdminMixin:
+    #: Lookup path from the model to its Township (None: the model is not township-owned).
+    scope_township_field: str | None = "township"
+    #: Lookup path from the model to its Industry, for industry-department users (None: not filtered).
+    scope_industry_field: str | None = None
+    #: Foreign-key field name → (model admin path to the township of the related object).
+    scoped_relations: dict[str, str] = {}
+    #: Query-string lookups allowed besides those of list_filter (e.g. the autocomplete's).
+    extra_allowed_lookups: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return scope_queryset(
+            super().get_queryset(request),
+            request.user,
+            township_field=self.scope_township_field,
+            industry_field=self.scope_industry_field,
+        )
+
+    def writable_queryset(self, request):
+        return scope_queryset(
+            super().get_queryset(request),
+            request.user,
+            township_field=self.scope_township_field,
+            industry_field=self.scope_industry_field,
+            write=True,
+        )
+
+    def _obj_writable(self, request, obj: Model | None) -> bool:
+        if not scope_for(request.user).can_write:
+            return False
+        if obj is None:
+            return True
+        return self.writable_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request, *args):
+        return scope_for(request.user).can_write and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._obj_writable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._obj_writable(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Township and db_field.name == "township":
+            kwargs["queryset"] = writable_townships(request.user)
+        elif db_field.name in self.scoped_relations:
+            kwargs["queryset"] = scope_queryset(
+                db_field.related_model._default_manager.all(),
+                request.user,
+                township_field=self.scoped_relations[db_field.name],
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        allowed = set(self.extra_allowed_lookups)
+        for item in self.list_filter:
+            name = item[0] if isinstance(item, tuple | list) else item
+            if isinstance(name, str):
+                allowed.add(name)
+            elif hasattr(name, "parameter_name"):
+                allowed.add(name.parameter_name)
+        if self.date_hierarchy:
+            allowed.add(self.date_hierarchy)
+        # Exactly the parameters Django's own filters generate (`township__id__exact`, `created_at__gte`…);
+        # anything else (`__regex`, `__startswith`, a path through a relation) is refused with a 400.
+        return any(lookup == name or lookup in {f"{name}__{s}" for s in _FILTER_SUFFIXES} for name in allowed)
+
+
+class ScopedInlineMixin:
+    """Inlines live inside a scoped parent; their foreign keys are scoped the same way."""
+
+    scoped_relations: dict[str, str] = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.scoped_relations:
+            kwargs["queryset"] = scope_queryset(
+                db_field.related_model._default_manager.all(),
+                request.user,
+                township_field=self.scoped_relations[db_field.name],
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return scope_for(request.user).can_write and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return scope_for(request.user).can_write and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return scope_for(request.user).can_write and super().has_delete_permission(request, obj)
+
+
+class ScopedValuesFilter(admin.SimpleListFilter):
+    """A list filter whose choices are the distinct values of a field within the user's scope only."""
+
+    field_name = ""
+
+    def lookups(self, request, model_admin):
+        values = (
+            model_admin.get_queryset(request)
+            .exclude(**{self.field_name: ""})
+            .order_by(self.field_name)
+            .values_list(self.field_name, flat=True)
+            .distinct()[:200]
+        )
+        return [(v, v) for v in values]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field_name: self.value()})
+        return queryset

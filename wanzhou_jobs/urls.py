@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = _("万州区农民工就近就业目标管理系统")
+admin.site.site_title = _("万州就业目标管理")
+admin.site.index_title = _("数据录入与管理")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("targets/", include("targets.urls")),
+    path("ledger/", include("workers.urls")),
+    path("subsidies/", include("subsidies.urls")),
+    path("assistance/", include("assistance.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    # REST API (DESIGN.md §6): the schema and its docs are public, the data needs a token or a staff session.
+    path("api/v1/", include("workers.api.urls")),
+    path("api/v1/", include("targets.api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

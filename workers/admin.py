@@ -1,0 +1,408 @@
+"""Clerk data entry in the Django admin, scoped to the clerk's township through `targets.admin_scoping`.
+
+Saving goes through `workers.services`; the forms only parse input and show the services' messages.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from targets.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, ScopedValuesFilter
+from targets.audit import audit_event
+from targets.scoping import scope_for, scope_queryset
+
+from . import services
+from .forms import EmploymentInlineForm, EmploymentInlineFormSet, WorkerAdminForm
+from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, ImportBatch, Source, Worker
+from .selectors import workers_employed_on
+from .validators import normalise_id_number
+
+
+class VillageFilter(ScopedValuesFilter):
+    title = _("村（社区）")
+    parameter_name = "village"
+    field_name = "village"
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("人员类别")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return Category.choices
+
+    def queryset(self, request, queryset):
+        field = CATEGORY_FIELDS.get(self.value())
+        return queryset.filter(**{field: True}) if field else queryset
+
+
+class EmploymentStatusFilter(admin.SimpleListFilter):
+    title = _("就业状态")
+    parameter_name = "employed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("在岗")), ("no", _("未就业"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.filter(workers_employed_on(today))
+        if self.value() == "no":
+            return queryset.exclude(workers_employed_on(today))
+        return queryset
+
+
+class TownshipFilter(admin.RelatedOnlyFieldListFilter):
+    """Townships that appear in the user's scoped list only (a clerk sees just their own)."""
+
+
+class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
+    model = Employment
+    form = EmploymentInlineForm
+    formset = EmploymentInlineFormSet
+    extra = 1
+    autocomplete_fields = ["employer"]
+    verbose_name = _("就业记录")
+    verbose_name_plural = _("就业记录（新增就业请填写下方空白行）")
+    fieldsets = [
+        (None, {"fields": [("employer", "new_employer_name", "credit_code")]}),
+        (None, {"fields": [("industry", "form"), ("workplace", "workplace_township")]}),
+        (None, {"fields": [("start_date", "end_date"), ("returnee", "channel", "monthly_income")]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("employer", "industry", "workplace_township")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        township = scope_for(request.user)
+        if township.township_ids and len(township.township_ids) == 1:
+            field = formset.form.base_fields["workplace_township"]
+            field.initial = next(iter(township.township_ids))
+        return formset
+
+
+@admin.register(Worker)
+class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = WorkerAdminForm
+    inlines = [EmploymentInline]
+    list_display = [
+        "name",
+        "masked_id",
+        "sex",
+        "birth_date",
+        "township",
+        "village",
+        "category_list",
+        "job_count",
+    ]
+    list_display_links = ["name"]
+    list_filter = [("township", TownshipFilter), VillageFilter, CategoryFilter, EmploymentStatusFilter]
+    search_fields = ["name"]
+    search_help_text = _("输入完整的公民身份号码（精确查找）或姓名")
+    list_per_page = 50
+    scoped_relations = {"household": "township"}
+    actions = None
+    fieldsets = [
+        (
+            _("基本信息"),
+            {
+                "fields": [
+                    ("id_number", "name"),
+                    ("phone", "township"),
+                    ("village", "household"),
+                    "edit_version",
+                ]
+            },
+        ),
+        (
+            _("人员类别"),
+            {
+                "fields": [
+                    ("is_poverty_alleviated", "is_monitored", "is_continued_support", "is_relocated"),
+                    ("is_dibao", "is_disabled", "is_yulu_graduate"),
+                ]
+            },
+        ),
+        (
+            _("就业意愿与能力"),
+            {"fields": [("labour_capacity", "skill_level"), ("training_wish", "job_intention")]},
+        ),
+    ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The person's own page shows the full ID number to users in scope; each such view is logged."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", None) == 200:
+            worker = self.get_object(request, unquote(object_id))
+            if worker is not None:
+                audit_event("view_id_number", obj=worker, actor=request.user)
+        return response
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("township").annotate(job_count=Count("employments"))
+        )
+
+    @admin.display(description=_("公民身份号码"), ordering="id_number")
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("人员类别"))
+    def category_list(self, obj):
+        return "、".join(obj.categories) or "—"
+
+    @admin.display(description=_("就业记录数"), ordering="job_count")
+    def job_count(self, obj):
+        return obj.job_count
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.fixed_township = self._clerk_township(request)
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        scope = scope_for(request.user)
+        if len(scope.township_ids) == 1 and not scope.all_townships:
+            readonly.append("township")  # a clerk's people are always of the clerk's township
+        return readonly
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        try:
+            id_number = normalise_id_number(term)
+        except ValidationError:
+            id_number = None
+        if id_number:
+            return queryset.filter(id_number=id_number), False
+        if any(ch.isdigit() for ch in term):
+            # No partial search on ID numbers (enumeration): digits match only a whole, valid number.
+            return queryset.none(), False
+        return queryset.filter(name__icontains=term), False
+
+    def _clerk_township(self, request):
+        scope = scope_for(request.user)
+        if not scope.all_townships and len(scope.township_ids) == 1:
+            from targets.models import Township
+
+            return Township.objects.get(pk=next(iter(scope.township_ids)))
+        return None
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {k: data.get(k) for k in ("name", "phone", "village", "household")}
+        fields.update(
+            labour_capacity=data.get("labour_capacity") or Worker.LabourCapacity.FULL,
+            skill_level=data.get("skill_level") or Worker.SkillLevel.NONE,
+            training_wish=data.get("training_wish") or "",
+            job_intention=data.get("job_intention") or "",
+        )
+        categories = [c for c, field in CATEGORY_FIELDS.items() if data.get(field)]
+        if not change:
+            township = self._clerk_township(request) or data.get("township")
+            saved = services.worker_register(
+                acting_user=request.user,
+                id_number=data["id_number"],
+                township=township,
+                categories=categories,
+                **fields,
+            )
+        else:
+            if "township" in data and data["township"] is not None:
+                fields["township"] = data["township"]
+            saved = services.worker_update(
+                acting_user=request.user,
+                worker=obj,
+                expected_version=data.get("edit_version"),
+                categories=categories,
+                id_number=data["id_number"],
+                **fields,
+            )
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Employment:
+            return super().save_formset(request, form, formset, change)
+        worker = form.instance
+        for inline_form in formset.forms:
+            cleaned = getattr(inline_form, "cleaned_data", None) or {}
+            instance = inline_form.instance
+            if cleaned.get("DELETE"):
+                if instance.pk:
+                    services.employment_delete(acting_user=request.user, employment=instance)
+                continue
+            data = cleaned.get("employment_data")
+            if data is None or (not inline_form.has_changed() and instance.pk):
+                continue
+            if instance.pk:
+                services.employment_update(acting_user=request.user, employment=instance, data=data)
+            else:
+                services.employment_record(
+                    acting_user=request.user, worker=worker, data=data, source=Source.FORM
+                )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # A rule that changed between validation and saving (another clerk, a lock): nothing was saved.
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(Employment)
+class EmploymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The list of jobs (industry departments see their industries); edits happen on the worker's page."""
+
+    scope_township_field = "worker__township"
+    scope_industry_field = "industry"
+    list_display = [
+        "worker_name",
+        "worker_id_masked",
+        "worker_township",
+        "employer",
+        "industry",
+        "form",
+        "workplace_label",
+        "start_date",
+        "end_date",
+        "returnee",
+    ]
+    list_filter = ["industry", "form", "workplace", "returnee", "source"]
+    date_hierarchy = "start_date"
+    list_per_page = 50
+    actions = None
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("worker__township", "employer", "industry", "workplace_township")
+        )
+
+    @admin.display(description=_("姓名"), ordering="worker__name")
+    def worker_name(self, obj):
+        return obj.worker.name
+
+    @admin.display(description=_("公民身份号码"))
+    def worker_id_masked(self, obj):
+        return obj.worker.masked_id_number
+
+    @admin.display(description=_("户籍所在镇乡街道"))
+    def worker_township(self, obj):
+        return obj.worker.township
+
+    @admin.display(description=_("就业地点"))
+    def workplace_label(self, obj):
+        return obj.workplace_label
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "head_name", "township", "village", "member_count"]
+    list_filter = [("township", TownshipFilter), VillageFilter]
+    search_fields = ["number", "head_name"]
+    actions = None
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("township").annotate(member_count=Count("members"))
+        )
+
+    @admin.display(description=_("成员数"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def get_readonly_fields(self, request, obj=None):
+        scope = scope_for(request.user)
+        return ["township"] if obj is not None and not scope.all_townships else []
+
+    def save_model(self, request, obj, form, change):
+        from targets.scoping import ensure_township_writable
+
+        ensure_township_writable(request.user, obj.township_id)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Employer)
+class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Employers are shared across townships. A clerk finds organisations (with a credit code) and the
+    employers already used in their own township; a sole trader named after a person elsewhere stays hidden."""
+
+    scope_township_field = None
+    list_display = ["name", "credit_code", "gb_division", "created_at"]
+    search_fields = ["name", "credit_code"]
+    fields = ["name", "credit_code", "gb_division"]
+    actions = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scope = scope_for(request.user)
+        if scope.all_townships:
+            return queryset
+        used_here = scope_queryset(Employment.objects.all(), request.user, township_field="worker__township")
+        return queryset.exclude(credit_code="") | queryset.filter(pk__in=used_here.values("employer_id"))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        saved = services.employer_resolve(
+            name=form.cleaned_data["name"], credit_code=form.cleaned_data["credit_code"]
+        )
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+
+    def has_change_permission(self, request, obj=None):
+        return scope_for(request.user).all_townships and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Batches are created, confirmed and rolled back on the returns pages (one pipeline); the admin lists
+    them, scoped, and links there."""
+
+    list_display = ["__str__", "township", "year", "quarter", "status", "rows_new", "rows_unchanged",
+                    "rows_updated", "rows_rejected", "uploaded_by", "created_at", "open_link"]  # fmt: skip
+    list_filter = [("township", TownshipFilter), "status", "year", "quarter"]
+    actions = None
+
+    @admin.display(description=_("操作"))
+    def open_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse("workers:return_detail", args=[obj.pk]), _("查看"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

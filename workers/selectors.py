@@ -1,0 +1,278 @@
+"""The counting rules of DESIGN.md §4.3–4.7, implemented once, as set-based queries in the database.
+
+Rule 4.3 — new nearby employment in year Y: distinct workers with at least one employment starting in Y whose
+workplace is inside Wanzhou; each counts once a year, in the township of their registration and the industry
+of their earliest such employment in Y (ties: lowest id). One query returns the township × industry matrix;
+the district, township and industry figures are sums of it, so they can never disagree.
+Rule 4.4 — cumulative 2025–2027: the sum of the yearly counts, with the number of distinct people beside it.
+Rule 4.5 — returnees in Y: distinct workers with a returnee-flagged in-district employment starting in Y.
+Rule 4.6 — poverty-alleviated people in work at D: distinct 脱贫人口 workers with an employment (any
+workplace) active on D.
+Rule 4.7 — time progress at D in Y: days elapsed including D ÷ days in Y (past years 1, future years 0).
+"""
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import Employment, Worker, Workplace
+
+PLAN_YEARS = (2025, 2026, 2027)
+
+
+def year_window(year: int, as_of: date | None = None) -> tuple[date, date]:
+    """The first day of `year` and the last day counted: 31 December, or `as_of` when it cuts the year."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if as_of is not None and as_of < end:
+        end = as_of
+    return start, end
+
+
+def time_progress(year: int, as_of: date | None = None) -> float:
+    """Rule 4.7. `as_of` defaults to today; for a past year D is 31 December; a future year is 0."""
+    as_of = as_of or timezone.localdate()
+    if as_of.year > year:
+        return 1.0
+    if as_of.year < year:
+        return 0.0
+    days = 366 if calendar.isleap(year) else 365
+    return as_of.timetuple().tm_yday / days
+
+
+@dataclass(frozen=True)
+class CountMatrix:
+    """Counts of distinct workers by (township id, industry id)."""
+
+    cells: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    def by_township(self) -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        for (township_id, _industry_id), n in self.cells.items():
+            out[township_id] += n
+        return dict(out)
+
+    def by_industry(self) -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        for (_township_id, industry_id), n in self.cells.items():
+            out[industry_id] += n
+        return dict(out)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _township_filter(township_ids, params: list) -> str:
+    """An ` AND …` clause limiting the worker alias `w` to the given townships (None: no limit)."""
+    if township_ids is None:
+        return ""
+    ids = [int(i) for i in township_ids]
+    if not ids:
+        return " AND 1 = 0"
+    params.extend(ids)
+    return f" AND w.township_id IN ({', '.join(['%s'] * len(ids))})"
+
+
+def nearby_employment_matrix(*, year: int, as_of: date | None = None, township_ids=None) -> CountMatrix:
+    """Rule 4.3: counts by (township id, industry id) of workers counted in `year` up to `as_of`."""
+    cells: dict[tuple[int, int], int] = defaultdict(int)
+    for (township_id, industry_id, _month), n in nearby_employment_by_month(
+        year=year, as_of=as_of, township_ids=township_ids
+    ).items():
+        cells[(township_id, industry_id)] += n
+    return CountMatrix(dict(cells))
+
+
+def nearby_employment_by_month(
+    *, year: int, as_of: date | None = None, township_ids=None
+) -> dict[tuple[int, int, int], int]:
+    """Rule 4.3 as one query: each worker's earliest in-district job of the year, grouped by township,
+    industry and the month it started. A worker counts as of D exactly when that earliest job started by D,
+    so the cumulative sum over months is the monthly series and the sum over all months is the matrix.
+    PostgreSQL uses DISTINCT ON over the counting index; other databases a ROW_NUMBER window. Both pick the
+    same row (earliest start date, then lowest id)."""
+    start, end = year_window(year, as_of)
+    if end < start:
+        return {}
+    employment, worker = _table(Employment), _table(Worker)
+    params: list = [Workplace.IN_DISTRICT, start, end]
+    if connection.vendor == "postgresql":
+        first_jobs = (
+            f"SELECT DISTINCT ON (e.worker_id) e.worker_id, e.industry_id, e.start_date FROM {employment} e "
+            "WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s "
+            "ORDER BY e.worker_id, e.start_date, e.id"
+        )
+        where_first = "1 = 1"
+    else:
+        first_jobs = (
+            "SELECT e.worker_id, e.industry_id, e.start_date, ROW_NUMBER() OVER "
+            "(PARTITION BY e.worker_id ORDER BY e.start_date, e.id) AS rn "
+            f"FROM {employment} e WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s"
+        )
+        where_first = "f.rn = 1"
+    month = (
+        "CAST(date_part('month', f.start_date) AS INTEGER)"
+        if connection.vendor == "postgresql"
+        else "CAST(strftime('%%m', f.start_date) AS INTEGER)"
+    )
+    sql = (
+        f"SELECT w.township_id, f.industry_id, {month} AS m, COUNT(*) FROM ({first_jobs}) f "
+        f"JOIN {worker} w ON w.id = f.worker_id WHERE {where_first}{_township_filter(township_ids, params)} "
+        f"GROUP BY w.township_id, f.industry_id, {month}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(t, i, m): n for t, i, m, n in cursor.fetchall()}
+
+
+def returnee_counts(*, year: int, as_of: date | None = None, township_ids=None) -> dict[int, int]:
+    """Rule 4.5: distinct returnee workers by township id (each once a year)."""
+    start, end = year_window(year, as_of)
+    if end < start:
+        return {}
+    params: list = [Workplace.IN_DISTRICT, start, end]
+    township_sql = _township_filter(township_ids, params)
+    sql = (
+        f"SELECT w.township_id, COUNT(DISTINCT e.worker_id) FROM {_table(Employment)} e "
+        f"JOIN {_table(Worker)} w ON w.id = e.worker_id "
+        "WHERE e.returnee AND e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s"
+        f"{township_sql} GROUP BY w.township_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
+
+
+def distinct_people(*, first_year: int, last_year: int, as_of: date | None = None, township_ids=None) -> int:
+    """Rule 4.4: distinct workers with an in-district job starting in first_year … last_year (up to as_of)."""
+    start = date(first_year, 1, 1)
+    _s, end = year_window(last_year, as_of)
+    if end < start:
+        return 0
+    params: list = [Workplace.IN_DISTRICT, start, end]
+    township_sql = _township_filter(township_ids, params)
+    # Without a township limit the join to workers is not needed (the count comes from the index alone).
+    join = f"JOIN {_table(Worker)} w ON w.id = e.worker_id " if township_ids is not None else ""
+    sql = (
+        f"SELECT COUNT(DISTINCT e.worker_id) FROM {_table(Employment)} e {join}"
+        f"WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s{township_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    count: int
+    distinct_people: int
+    by_year: dict[int, int]
+
+
+def cumulative(*, as_of: date | None = None, township_ids=None, years=PLAN_YEARS) -> Cumulative:
+    """Rule 4.4: the yearly counts of the plan years up to `as_of`, summed; distinct people beside it."""
+    by_year = {}
+    for year in years:
+        if as_of is not None and as_of < date(year, 1, 1):
+            by_year[year] = 0
+            continue
+        # A year's count is the number of distinct workers with an in-district job starting in it (rule
+        # 4.3 counts each worker once a year; the earliest job only decides where they count).
+        by_year[year] = distinct_people(
+            first_year=year, last_year=year, as_of=as_of, township_ids=township_ids
+        )
+    people = distinct_people(first_year=years[0], last_year=years[-1], as_of=as_of, township_ids=township_ids)
+    return Cumulative(count=sum(by_year.values()), distinct_people=people, by_year=by_year)
+
+
+def active_on(day: date) -> Q:
+    """Employments active on `day` (started, not yet ended)."""
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def poverty_alleviated_in_work(*, on: date, township_ids=None) -> int:
+    """Rule 4.6: distinct 脱贫人口 workers with an employment active on `on`, any workplace."""
+    workers = Worker.objects.filter(is_poverty_alleviated=True).filter(
+        Exists(Employment.objects.filter(active_on(on), worker=OuterRef("pk")))
+    )
+    if township_ids is not None:
+        workers = workers.filter(township_id__in=list(township_ids))
+    return workers.count()
+
+
+def workers_employed_on(day: date) -> Q:
+    """A filter for workers with at least one employment active on `day` (the derived employment status)."""
+    return Q(Exists(Employment.objects.filter(active_on(day), worker=OuterRef("pk"))))
+
+
+def nearby_counted_workers(
+    *, year: int, as_of: date | None = None, township_id: int | None = None, industry_id: int | None = None
+) -> QuerySet:
+    """The people behind a rule-4.3 count (drill-down): workers counted in `year`, annotated with the
+    industry and start date of the earliest in-district job that made them count."""
+    start, end = year_window(year, as_of)
+    first = Employment.objects.filter(
+        worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
+    ).order_by("start_date", "id")
+    workers = Worker.objects.annotate(
+        counted_industry_id=Subquery(first.values("industry_id")[:1]),
+        counted_start_date=Subquery(first.values("start_date")[:1]),
+    ).filter(counted_industry_id__isnull=False)
+    if township_id is not None:
+        workers = workers.filter(township_id=township_id)
+    if industry_id is not None:
+        workers = workers.filter(counted_industry_id=industry_id)
+    return workers.select_related("township")
+
+
+def returns_board(*, year: int, today: date | None = None) -> dict:
+    """DHIS2's reporting rate for quarterly returns: per township and quarter of `year`, the latest imported
+    batch (when, by whom, rows), and which townships have not submitted the last closed quarter."""
+    from targets.models import Township
+    from targets.services import quarter_end
+
+    from .models import ImportBatch
+
+    today = today or timezone.localdate()
+    closed = [q for q in (1, 2, 3, 4) if quarter_end(year, q) < today]
+    latest = {}
+    batches = (
+        ImportBatch.objects.filter(year=year, status=ImportBatch.Status.IMPORTED)
+        .select_related("uploaded_by")
+        .order_by("created_at")
+    )
+    for batch in batches:
+        latest[(batch.township_id, batch.quarter)] = batch
+    rows = []
+    for township in Township.objects.order_by("code"):
+        cells = [latest.get((township.pk, q)) for q in (1, 2, 3, 4)]
+        rows.append({"township": township, "cells": cells})
+    last_closed = closed[-1] if closed else None
+    missing = [r["township"] for r in rows if last_closed and r["cells"][last_closed - 1] is None]
+    submitted = sum(1 for r in rows if last_closed and r["cells"][last_closed - 1] is not None)
+    return {
+        "rows": rows,
+        "last_closed": last_closed,
+        "missing": missing,
+        "rate": round(submitted / len(rows), 4) if rows and last_closed else None,
+    }
+
+
+# --- Added for assistance (issue 9): employment active in a window -------------------------------------
+
+
+def active_between(first, last) -> Q:
+    """Employments active on at least one day of [first, last]: started by `last`, not ended before `first`.
+
+    `first` and `last` may be dates or expressions (e.g. ``OuterRef("course__end_date")``), so callers can
+    ask the question per row in one query. `active_on(day)` is the one-day case."""
+    return Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first))

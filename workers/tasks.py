@@ -1,0 +1,62 @@
+"""Celery tasks of the ledger: thin wrappers, primary keys in (never ID numbers or phones)."""
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from . import returns
+from .models import ImportBatch
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+FILE_TTL = timedelta(hours=24)
+
+
+def _claim(batch_id: int, from_status: str, to_status: str) -> ImportBatch | None:
+    """Move a batch from one status to the next under a row lock; None when another run got there first
+    (a redelivered or duplicated message is a no-op) or when it has failed too often."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != from_status:
+            return None
+        if batch.attempts >= MAX_ATTEMPTS:
+            batch.status = ImportBatch.Status.FAILED
+            batch.finished_at = timezone.now()
+            batch.save(update_fields=["status", "finished_at"])
+            return None
+        batch.status = to_status
+        batch.save(update_fields=["status"])
+        return batch
+
+
+@shared_task(name="workers.return_validate", ignore_result=True, acks_late=True)
+def return_validate(batch_id: int, user_id: int) -> None:
+    batch = _claim(batch_id, ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATING)
+    if batch is not None:
+        returns.return_validate(batch=batch, acting_user=get_user_model().objects.get(pk=user_id))
+
+
+@shared_task(name="workers.return_import", ignore_result=True, acks_late=True)
+def return_import(batch_id: int, user_id: int) -> None:
+    batch = _claim(batch_id, ImportBatch.Status.QUEUED, ImportBatch.Status.QUEUED)
+    if batch is not None:
+        returns.return_import(batch=batch, acting_user=get_user_model().objects.get(pk=user_id))
+
+
+@shared_task(name="workers.returns_cleanup", ignore_result=True)
+def returns_cleanup() -> None:
+    """Delete uploaded files (personal data) that no batch needs any more (older than a day), and mark
+    batches whose worker died mid-run as failed (the import is one transaction, so nothing half-written)."""
+    stuck = timezone.now() - timedelta(hours=1)
+    ImportBatch.objects.filter(
+        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING], created_at__lt=stuck
+    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+    cutoff = timezone.now() - FILE_TTL
+    for batch in ImportBatch.objects.filter(created_at__lt=cutoff).exclude(stored_path=""):
+        Path(batch.stored_path).unlink(missing_ok=True)
+        ImportBatch.objects.filter(pk=batch.pk).update(stored_path="")

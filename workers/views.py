@@ -1,0 +1,254 @@
+"""Pages of the quarterly-return flow: upload → preview (dry run) → confirm → result; history; the returns
+board; template, error report and ledger export downloads. Thin: parse input, call `workers.returns`,
+render. Every query goes through `targets.scoping`."""
+
+from pathlib import Path
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from targets.audit import audit_event
+from targets.models import Role, Township
+from targets.scoping import scope_for, scope_queryset, visible_townships, writable_townships
+
+from . import resources, returns, selectors, tasks
+from .models import ImportBatch
+
+ASYNC_VALIDATE_BYTES = 150 * 1024  # about 2,000 rows of a return
+
+
+def _batches(request):
+    return scope_queryset(
+        ImportBatch.objects.select_related("township", "uploaded_by"), request.user, township_field="township"
+    )
+
+
+def _own_batch(request, pk: int) -> ImportBatch:
+    batch = _batches(request).filter(pk=pk).first()
+    if batch is None and scope_for(request.user).role == Role.BUREAU:
+        batch = ImportBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("季度报表文件（.xlsx）"))
+    year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=[(y, y) for y in (2025, 2026, 2027)])
+    quarter = forms.TypedChoiceField(
+        label=_("季度"), coerce=int, choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)]
+    )
+    township = forms.ModelChoiceField(
+        label=_("报送镇乡街道"), queryset=Township.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        townships = writable_townships(user)
+        if townships.count() == 1:
+            del self.fields["township"]
+        else:
+            self.fields["township"].queryset = townships
+        today = timezone.localdate()
+        last_closed = (today.month - 1) // 3 or 4
+        self.fields["quarter"].initial = last_closed
+        self.fields["year"].initial = today.year if last_closed != 4 else today.year - 1
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(
+                _("请上传 .xlsx 格式的文件（旧版 .xls 请在 Excel 或 WPS 中另存为 .xlsx）。")
+            )
+        return upload
+
+
+@login_required
+def return_list(request):
+    batches = _batches(request)
+    township = request.GET.get("township")
+    if township:
+        batches = batches.filter(township__code=township)
+    page = Paginator(batches, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workers/return_list.html",
+        {"page": page, "townships": visible_townships(request.user), "township": township},
+    )
+
+
+@login_required
+def return_upload(request):
+    if not scope_for(request.user).can_write:
+        raise PermissionDenied(_("您的账号为只读账号，不能导入数据。"))
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = returns.return_upload(
+                acting_user=request.user,
+                file_obj=data["file"],
+                file_name=data["file"].name,
+                township=data.get("township"),
+                year=data["year"],
+                quarter=data["quarter"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if batch.file_size > ASYNC_VALIDATE_BYTES:
+                tasks.return_validate.delay(batch.pk, request.user.pk)
+            else:
+                returns.return_validate(batch=batch, acting_user=request.user)
+            return redirect("workers:return_detail", pk=batch.pk)
+    return render(request, "workers/return_upload.html", {"form": form})
+
+
+@login_required
+def return_detail(request, pk: int):
+    batch = _own_batch(request, pk)
+    issues = Paginator(batch.errors, 200).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workers/return_detail.html",
+        {
+            "batch": batch,
+            "issues": issues,
+            "summary": returns.return_summary(batch),
+            "can_confirm": batch.status == ImportBatch.Status.VALIDATED
+            and batch.uploaded_by_id == request.user.pk,
+            "can_rollback": batch.status == ImportBatch.Status.IMPORTED
+            and scope_for(request.user).role == Role.BUREAU,
+            "running": batch.status
+            in {
+                ImportBatch.Status.UPLOADED,
+                ImportBatch.Status.VALIDATING,
+                ImportBatch.Status.QUEUED,
+                ImportBatch.Status.IMPORTING,
+            },
+            "has_file": bool(batch.stored_path) and Path(batch.stored_path).exists(),
+        },
+    )
+
+
+@login_required
+def return_status(request, pk: int):
+    batch = _own_batch(request, pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_display": str(batch.get_status_display()),
+            "rows_total": batch.rows_total,
+            "rows_processed": batch.rows_processed,
+            "finished": batch.status not in {"uploaded", "validating", "queued", "importing"},
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+@require_POST
+def return_confirm(request, pk: int):
+    batch = _own_batch(request, pk)
+    if batch.uploaded_by_id != request.user.pk:
+        raise PermissionDenied(returns.BATCH_NOT_YOURS)
+    try:
+        if batch.rows_total > returns.ASYNC_THRESHOLD:
+            ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
+                status=ImportBatch.Status.QUEUED, rows_processed=0
+            )
+            tasks.return_import.delay(batch.pk, request.user.pk)
+        else:
+            batch = returns.return_import(batch=batch, acting_user=request.user)
+            messages.success(request, returns.return_summary(batch))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("workers:return_detail", pk=pk)
+
+
+class RollbackForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+def return_rollback(request, pk: int):
+    batch = _own_batch(request, pk)
+    if scope_for(request.user).role != Role.BUREAU:
+        raise PermissionDenied(returns.ONLY_BUREAU_ROLLBACK)
+    form = RollbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            returns.return_rollback(batch=batch, acting_user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("批次 #{pk} 已撤销。").format(pk=batch.pk))
+        return redirect("workers:return_detail", pk=pk)
+    return render(request, "workers/return_rollback.html", {"batch": batch, "form": form})
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def return_errors_xlsx(request, pk: int):
+    batch = _own_batch(request, pk)
+    if not batch.stored_path or not Path(batch.stored_path).exists():
+        raise Http404
+    content = resources.error_report(batch)
+    audit_event("export", obj=batch, actor=request.user, detail={"file": "errors.xlsx"})
+    return _xlsx_response(content, f"错误报告-{batch.file_name}")
+
+
+@login_required
+def return_template(request):
+    townships = writable_townships(request.user)
+    township = townships.first() if townships.count() == 1 else None
+    content = resources.blank_template(township=township)
+    name = f"季度报表模板-{township.name}.xlsx" if township else "季度报表模板.xlsx"
+    return _xlsx_response(content, name)
+
+
+@login_required
+def ledger_export(request):
+    townships = visible_townships(request.user)
+    code = request.GET.get("township") or (townships.first().code if townships.count() == 1 else "")
+    township = townships.filter(code=code).first()
+    if township is None:
+        raise Http404
+    year = request.GET.get("year")
+    content = resources.ledger_export(
+        user=request.user, township=township, year=int(year) if year and year.isdigit() else None
+    )
+    audit_event(
+        "export", actor=request.user, township=township.pk, detail={"file": "ledger.xlsx", "year": year or ""}
+    )
+    return _xlsx_response(content, f"就业台账-{township.name}.xlsx")
+
+
+@login_required
+def returns_board(request):
+    if scope_for(request.user).role != Role.BUREAU:
+        raise PermissionDenied(_("只有区人力社保局工作人员可以查看报送情况。"))
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    board = selectors.returns_board(year=year)
+    return render(
+        request, "workers/returns_board.html", {"board": board, "year": year, "years": (2025, 2026, 2027)}
+    )
