@@ -26,7 +26,6 @@ from workers.tests.factories import HouseholdFactory, WorkerFactory
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def people(township_a, township_b):
     """One enrolled, unemployed person with a household in each township (names are unique markers)."""
