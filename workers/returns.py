@@ -27,6 +27,7 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import QUARTER_LOCKED, progress_mark_dirty, quarter_of
+from wanzhou_jobs.bulk import bulk_insert, filter_in
 from wanzhou_jobs.spreadsheets import SpreadsheetError, read_rows
 
 from . import resources as R
@@ -104,8 +105,9 @@ class Plan:
     new_workers: dict = field(default_factory=dict)  # id_number → parsed values
     worker_updates: dict = field(default_factory=dict)  # worker pk → {field: value}
     new_jobs: list = field(default_factory=list)  # (id_number, EmploymentData, employer key)
-    changed_jobs: list = field(default_factory=list)  # (Employment, EmploymentData)
+    changed_jobs: list = field(default_factory=list)  # (known job as a named tuple, EmploymentData)
     employer_codes: dict = field(default_factory=dict)  # employer key → credit code to record
+    known_workers: dict = field(default_factory=dict)  # id_number → pk of people already in the ledger
     person_updates: int = 0  # rows whose job is unchanged but whose person's record changes
     unchanged: int = 0
     rejected_rows: set = field(default_factory=set)
@@ -202,12 +204,6 @@ def return_plan(*, acting_user, path, batch: ImportBatch | None = None, progress
     return plan
 
 
-def _chunked_in(queryset, field_name: str, values, size: int = 2000):
-    values = sorted(values)
-    for start in range(0, len(values), size):
-        yield from queryset.filter(**{f"{field_name}__in": values[start : start + size]})
-
-
 def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | None) -> None:
     """Every rule that needs more than one cell: scoping, the ledger, the rest of the file, employers."""
     scope = scope_for(acting_user)
@@ -217,13 +213,14 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
         own = Township.objects.get(pk=next(iter(scope.township_ids)))
 
     ids = {row.values["id_number"] for row in parsed if row.values.get("id_number")}
-    existing = {
-        w.id_number: w for w in _chunked_in(Worker.objects.select_related("township"), "id_number", ids)
-    }
+    # Plain tuples, not model instances: a re-uploaded return matches tens of thousands of known people.
+    known = Worker.objects.values_list(*_KNOWN_WORKER_FIELDS, named=True)
+    existing = {w.id_number: w for w in filter_in(known, "id_number", ids)}
+    plan.known_workers = {id_number: worker.pk for id_number, worker in existing.items()}
     keys = {employer_key(row.values["employer_name"]) for row in parsed if row.values.get("employer_name")}
     codes = {row.values["credit_code"] for row in parsed if row.values.get("credit_code")}
-    employers_by_key = {e.name_key: e for e in _chunked_in(Employer.objects.all(), "name_key", keys)}
-    employers_by_code = {e.credit_code: e for e in _chunked_in(Employer.objects.all(), "credit_code", codes)}
+    employers_by_key = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", keys)}
+    employers_by_code = {e.credit_code: e for e in filter_in(Employer.objects.all(), "credit_code", codes)}
 
     first_name: dict[str, tuple[int, str]] = {}
     first_attr: dict[tuple[str, str], tuple[int, str]] = {}
@@ -312,7 +309,33 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
     _plan_jobs(plan, [c for c in candidates if not c[0].errors], existing, changed_people)
 
 
-def _check_person(row, worker: Worker | None, *, scope, own, first_name: dict) -> None:
+_KNOWN_WORKER_FIELDS = (
+    "pk",
+    "id_number",
+    "name",
+    "township_id",
+    "township__name",
+    "birth_date",
+    "phone",
+    "village",
+    *CATEGORY_FIELDS.values(),
+)
+_KNOWN_JOB_FIELDS = (
+    "pk",
+    "worker_id",
+    "start_date",
+    "employer_key",
+    "industry_id",
+    "workplace",
+    "workplace_township_id",
+    "form",
+    "returnee",
+    "channel",
+    "monthly_income",
+)
+
+
+def _check_person(row, worker, *, scope, own, first_name: dict) -> None:
     v = row.values
     id_number, name, township = v["id_number"], v["name"], v.get("township")
     other_row, other_name = first_name.setdefault(id_number, (row.number, name))
@@ -321,14 +344,14 @@ def _check_person(row, worker: Worker | None, *, scope, own, first_name: dict) -
     if worker is None:
         return
     if own is not None and worker.township_id != own.pk:
-        row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township.name))
+        row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township__name))
     elif normalise_name(worker.name) != name:
         if scope.sees_township(worker.township_id):
             row.error(R.H_NAME, ID_NUMBER_OTHER_NAME.format(name=worker.name))
         else:
-            row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township.name))
+            row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township__name))
     elif township is not None and worker.township_id != township.pk:
-        row.error(R.H_TOWNSHIP, TOWNSHIP_MISMATCH.format(township=worker.township.name))
+        row.error(R.H_TOWNSHIP, TOWNSHIP_MISMATCH.format(township=worker.township__name))
 
 
 def _check_employer(row, by_key: dict, by_code: dict, code_of_key: dict, key_of_code: dict) -> None:
@@ -428,9 +451,10 @@ def _plan_employer_codes(plan: Plan, rows: list, by_key: dict) -> None:
 def _plan_jobs(plan: Plan, candidates: list, existing: dict, changed_people: set[str]) -> None:
     locks = {(lock.year, lock.quarter) for lock in QuarterLock.objects.all()}
     worker_pks = [existing[id_number].pk for id_number in {c[1] for c in candidates} if id_number in existing]
+    jobs = Employment.objects.values_list(*_KNOWN_JOB_FIELDS, named=True)
     current = {
         (job.worker_id, job.start_date, job.employer_key): job
-        for job in _chunked_in(Employment.objects.select_related("employer"), "worker_id", worker_pks)
+        for job in filter_in(jobs, "worker_id", worker_pks)
     }
     person_counted: set[str] = set()
     for row, id_number, data, key in candidates:
@@ -454,7 +478,7 @@ def _plan_jobs(plan: Plan, candidates: list, existing: dict, changed_people: set
             person_counted.add(id_number)
 
 
-def _job_differs(job: Employment, data: EmploymentData) -> bool:
+def _job_differs(job, data: EmploymentData) -> bool:
     return (
         job.industry_id != data.industry.pk
         or job.workplace != data.workplace
@@ -471,67 +495,76 @@ def _job_differs(job: Employment, data: EmploymentData) -> bool:
 
 @transaction.atomic
 def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
+    """New rows go in with `bulk_insert` (COPY on PostgreSQL): no model instance per row."""
     now = timezone.now()
-    creator = acting_user if getattr(acting_user, "pk", None) else None
+    creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+    flags = list(CATEGORY_FIELDS.values())
     new_workers = []
     for id_number, entry in plan.new_workers.items():
         info = id_number_info(id_number)
         new_workers.append(
-            Worker(
-                id_number=id_number,
-                name=entry["name"],
-                sex=info.sex,
-                birth_date=info.birth_date,
-                phone=entry["phone"],
-                township=entry["township"],
-                village=entry["village"],
-                import_batch_id=batch.pk,
-                created_by=creator,
-                **entry["flags"],
+            (
+                id_number,
+                entry["name"],
+                info.sex,
+                info.birth_date,
+                entry["phone"],
+                entry["township"].pk,
+                entry["village"],
+                batch.pk,
+                creator_id,
+                *(flag in entry["flags"] for flag in flags),
             )
         )
-    Worker.objects.bulk_create(new_workers, batch_size=2000)
+    worker_columns = [
+        "id_number",
+        "name",
+        "sex",
+        "birth_date",
+        "phone",
+        "township_id",
+        "village",
+        "import_batch_id",
+        "created_by_id",
+        *flags,
+    ]
+    bulk_insert(Worker, worker_columns, new_workers)
     touched_worker_ids = set()  # existing workers whose jobs change: their updated_at moves for API sync
     _update_workers(plan.worker_updates, now)
 
     employers = _resolve_employers(plan)
-    wanted_ids = sorted({j[0] for j in plan.new_jobs})
-    worker_ids = {}
-    for start in range(0, len(wanted_ids), 2000):
-        worker_ids.update(
-            Worker.objects.filter(id_number__in=wanted_ids[start : start + 2000]).values_list(
-                "id_number", "pk"
-            )
-        )
+    worker_ids = dict(plan.known_workers)
+    if new_workers:
+        worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
     new_jobs = []
     years = set()
     for id_number, data, key in plan.new_jobs:
         new_jobs.append(
-            Employment(
-                worker_id=worker_ids[id_number],
-                employer=employers[key],
-                employer_key=key,
-                industry=data.industry,
-                workplace=data.workplace,
-                workplace_township=data.workplace_township,
-                form=data.form,
-                start_date=data.start_date,
-                returnee=data.returnee,
-                channel=data.channel or "",
-                monthly_income=data.monthly_income,
-                source=Source.IMPORT,
-                import_batch_id=batch.pk,
-                created_by=creator,
+            (
+                worker_ids[id_number],
+                employers[key].pk,
+                key,
+                data.industry.pk,
+                data.workplace,
+                data.workplace_township.pk if data.workplace_township else None,
+                data.form,
+                data.start_date,
+                data.returnee,
+                data.channel or "",
+                data.monthly_income,
+                Source.IMPORT.value,
+                batch.pk,
+                creator_id,
             )
         )
         years.add(data.start_date.year)
         if id_number not in plan.new_workers:
             touched_worker_ids.add(worker_ids[id_number])
-    Employment.objects.bulk_create(new_jobs, batch_size=2000)
+    bulk_insert(Employment, _JOB_COLUMNS, new_jobs)
     changed = []
-    for job, data in plan.changed_jobs:
-        if data is None:
-            continue
+    instances = Employment.objects.in_bulk([job.pk for job, _data in plan.changed_jobs])
+    for known_job, data in plan.changed_jobs:
+        job = instances[known_job.pk]
         job.industry, job.workplace, job.workplace_township = (
             data.industry,
             data.workplace,
@@ -564,6 +597,24 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
         progress_mark_dirty(sorted(years))
 
 
+_JOB_COLUMNS = [
+    "worker_id",
+    "employer_id",
+    "employer_key",
+    "industry_id",
+    "workplace",
+    "workplace_township_id",
+    "form",
+    "start_date",
+    "returnee",
+    "channel",
+    "monthly_income",
+    "source",
+    "import_batch_id",
+    "created_by_id",
+]
+
+
 def _update_workers(updates: dict[int, dict], now) -> None:
     """What returns add to known people (phone, village, categories), in bulk."""
     pks = sorted(updates)
@@ -583,7 +634,7 @@ def _resolve_employers(plan: Plan) -> dict[str, Employer]:
     """Employers of the new jobs by normalised name, created in bulk where missing; credit codes the file
     gave for employers without one are recorded (the checks made sure no code is taken twice)."""
     names = {key: data.employer_name for _id_number, data, key in plan.new_jobs}
-    found = {e.name_key: e for e in _chunked_in(Employer.objects.all(), "name_key", names)}
+    found = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", names)}
     missing = [
         Employer(name=name, name_key=key, credit_code=plan.employer_codes.get(key, ""))
         for key, name in names.items()
@@ -591,10 +642,7 @@ def _resolve_employers(plan: Plan) -> dict[str, Employer]:
     ]
     Employer.objects.bulk_create(missing, batch_size=2000)
     found.update(
-        {
-            e.name_key: e
-            for e in _chunked_in(Employer.objects.all(), "name_key", [m.name_key for m in missing])
-        }
+        {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", [m.name_key for m in missing])}
     )
     created = {m.name_key for m in missing}
     for key, code in plan.employer_codes.items():
