@@ -58,8 +58,9 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: Iterable[tu
     with (
         connection.wrap_database_errors,  # psycopg's errors become Django's (IntegrityError, …)
         connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
+        copy.set_types([_pg_type(f, connection) for f in fields])
         write = copy.write_row
         for row in rows:
             record = row + defaults
@@ -107,3 +108,8 @@ class AnyLookup(models.Lookup):
 
 
 models.ForeignObject.register_lookup(AnyLookup)
+
+
+def _pg_type(f, connection) -> str:
+    db_type = f.rel_db_type(connection) if f.is_relation else f.db_type(connection)
+    return db_type.split("(")[0].strip()

@@ -88,7 +88,11 @@ class Worker(models.Model):
     birth_date = models.DateField(_("出生日期"), editable=False)
     phone = models.CharField(_("联系电话"), max_length=11, blank=True)
     township = models.ForeignKey(
-        Township, verbose_name=_("户籍所在镇乡街道"), on_delete=models.PROTECT, related_name="workers"
+        Township,
+        verbose_name=_("户籍所在镇乡街道"),
+        on_delete=models.PROTECT,
+        related_name="workers",
+        db_index=False,  # worker_township_name starts with township
     )
     village = models.CharField(_("户籍所在村（社区）"), max_length=50, blank=True)
     household = models.ForeignKey(
@@ -219,7 +223,11 @@ class Source(models.TextChoices):
 
 class Employment(models.Model):
     worker = models.ForeignKey(
-        Worker, verbose_name=_("农民工"), on_delete=models.PROTECT, related_name="employments"
+        Worker,
+        verbose_name=_("农民工"),
+        on_delete=models.PROTECT,
+        related_name="employments",
+        db_index=False,  # the natural key's unique index starts with worker
     )
     employer = models.ForeignKey(
         Employer, verbose_name=_("就业单位"), on_delete=models.PROTECT, related_name="employments"
@@ -268,7 +276,6 @@ class Employment(models.Model):
         indexes = [
             # The counting rules scan one year of in-district jobs in worker order (DESIGN.md §4.3).
             models.Index(fields=["workplace", "start_date", "worker", "id"], name="employment_counting"),
-            models.Index(fields=["worker", "start_date"], name="employment_worker_start"),
             # Each worker's earliest in-district job, read in worker order from the index alone
             # (bench/results/counting-*.txt: halves the server time of the yearly matrix at 1M jobs).
             models.Index(

@@ -15,7 +15,7 @@ from targets.selectors import industry_lookup, industry_resolve, township_lookup
 from wanzhou_jobs.spreadsheets import clean_text, parse_amount, parse_date, parse_yes_no
 
 from .models import Category, EmploymentForm, Workplace
-from .services import worker_check_name
+from .services import employer_key, worker_check_name
 from .validators import has_invisible_characters, normalise_credit_code, normalise_id_number, normalise_phone
 
 H_NAME = "姓名"
@@ -99,120 +99,144 @@ class Lookups:
     def __init__(self):
         self.townships = township_lookup()
         self.industries = industry_lookup()
-        self.memo: dict[str, dict] = {header: {} for header in _MEMO_HEADERS}
+        self.employer_keys: dict[str, str] = {}
+        # (header, field, parser, memo or None, message when a required cell is empty, value when empty)
+        self.columns = [
+            (
+                header,
+                name,
+                parser.__get__(self) if parser.__name__.startswith("_cell_") else parser,
+                {} if header in _MEMO_HEADERS else None,
+                str(REQUIRED_EMPTY.format(header=header)) if header in REQUIRED else None,
+                _EMPTY[name],
+            )
+            for header, (name, parser) in _COLUMNS.items()
+        ]
 
+    def _cell_township(self, value):
+        text = clean_text(value)
+        township = township_resolve(text, self.townships)
+        if township is None:
+            raise ValidationError(UNKNOWN_TOWNSHIP.format(value=text))
+        return township
 
-def _parse_cell(header: str, func, value, lookups: Lookups) -> tuple[object, tuple[str, ...]]:
-    """(parsed value, error messages) of one cell; empty cells are (None, ())."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, ()
-    memo = lookups.memo.get(header)
-    if memo is not None:
+    def _cell_industry(self, value):
+        text = clean_text(value)
+        industry = industry_resolve(text, self.industries)
+        if industry is None:
+            raise ValidationError(UNKNOWN_INDUSTRY.format(value=text))
+        return industry
+
+    def _cell_workplace(self, value):
+        """(workplace, workplace township or None) of a 就业地点 cell."""
+        text = clean_text(value)
+        compact = text.replace(" ", "")
+        if compact in _OUT_OF_DISTRICT:
+            return _OUT_OF_DISTRICT[compact], None
+        township = township_resolve(compact.removeprefix("万州区"), self.townships)
+        if township is not None:
+            return _IN_DISTRICT, township
+        if compact in {"区内", "本区", "万州区"}:
+            return _IN_DISTRICT, None  # "区内" alone: the township of registration, filled in below
+        raise ValidationError(UNKNOWN_WORKPLACE.format(value=text))
+
+    def employer_key(self, name: str) -> str:
         try:
-            return memo[value]
+            return self.employer_keys[name]
         except KeyError:
-            pass
-        except TypeError:  # an unhashable cell value: parse it without the memo
-            memo = None
+            key = self.employer_keys[name] = employer_key(name)
+            return key
+
+
+def _form(value) -> str:
+    text = clean_text(value).replace(" ", "")
+    if text not in _FORMS:
+        raise ValidationError(UNKNOWN_FORM.format(value=text, choices=_FORM_CHOICES))
+    return text
+
+
+def _categories(value) -> tuple[str, ...]:
+    items = [item for item in _SPLIT.split(clean_text(value)) if item]
+    unknown = [item for item in items if item not in _CATEGORIES]
+    if unknown:
+        raise ValidationError(
+            [UNKNOWN_CATEGORY.format(value=item, choices=_CATEGORY_CHOICES) for item in unknown]
+        )
+    return tuple(items)
+
+
+def _run(parser, value) -> tuple[object, tuple[str, ...]]:
     try:
-        result = (func(value), ())
+        return parser(value), ()
     except ValidationError as exc:
-        result = (None, tuple(str(m) for m in exc.messages))
-    if memo is not None:
-        memo[value] = result
-    return result
+        return None, tuple(str(m) for m in exc.messages)
 
 
-def _resolve(table: dict, resolver, text: str):
-    return resolver(text, table) if text else None
-
-
-def _workplace(text: str, lookups: Lookups):
-    """(workplace, workplace township or None, recognised?) of a 就业地点 cell."""
-    compact = text.replace(" ", "")
-    if compact in _OUT_OF_DISTRICT:
-        return _OUT_OF_DISTRICT[compact], None, True
-    township = township_resolve(compact.removeprefix("万州区"), lookups.townships)
-    if township is not None:
-        return _IN_DISTRICT, township, True
-    if compact in {"区内", "本区", "万州区"}:
-        return _IN_DISTRICT, None, True  # "区内" alone: the township of registration, filled in below
-    return None, None, False
-
-
-_CELL_PARSERS = {
-    H_ID: normalise_id_number,
-    H_NAME: lambda value: worker_check_name(_text(value)),
-    H_PHONE: normalise_phone,
-    H_VILLAGE: lambda value: _text(value),
-    H_EMPLOYER: lambda value: _text(value),
-    H_CREDIT: normalise_credit_code,
-    H_CHANNEL: lambda value: _text(value),
-    H_START: parse_date,
-    H_RETURNEE: parse_yes_no,
-    H_INCOME: parse_amount,
+# header → (field, parser); a parser returns the value or raises ValidationError saying how to fix it.
+_COLUMNS = {
+    H_NAME: ("name", lambda value: worker_check_name(_text(value))),
+    H_ID: ("id_number", normalise_id_number),
+    H_PHONE: ("phone", normalise_phone),
+    H_TOWNSHIP: ("township", Lookups._cell_township),
+    H_VILLAGE: ("village", lambda value: _text(value)),
+    H_CATEGORIES: ("categories", _categories),
+    H_EMPLOYER: ("employer_name", lambda value: _text(value)),
+    H_CREDIT: ("credit_code", normalise_credit_code),
+    H_INDUSTRY: ("industry", Lookups._cell_industry),
+    H_WORKPLACE: ("workplace", Lookups._cell_workplace),
+    H_FORM: ("form", _form),
+    H_START: ("start_date", parse_date),
+    H_RETURNEE: ("returnee", parse_yes_no),
+    H_CHANNEL: ("channel", lambda value: _text(value)),
+    H_INCOME: ("monthly_income", parse_amount),
 }
-_MEMO_HEADERS = (H_VILLAGE, H_EMPLOYER, H_CREDIT, H_CHANNEL, H_START, H_RETURNEE, H_INCOME, H_NAME)
-_FIELDS = {
-    H_ID: "id_number", H_NAME: "name", H_PHONE: "phone", H_VILLAGE: "village", H_EMPLOYER: "employer_name",
-    H_CREDIT: "credit_code", H_CHANNEL: "channel", H_START: "start_date", H_RETURNEE: "returnee",
-    H_INCOME: "monthly_income",
-}  # fmt: skip
-_EMPTY_AS_TEXT = {"phone", "village", "credit_code", "channel"}
+# Columns whose values repeat across rows; the ID number and phone are each person's own.
+_MEMO_HEADERS = frozenset(_COLUMNS) - {H_ID, H_PHONE}
+_EMPTY = {name: None for name, _parser in _COLUMNS.values()} | {
+    "phone": "",
+    "village": "",
+    "credit_code": "",
+    "channel": "",
+    "returnee": False,
+    "categories": (),
+}
 
 
 def parse_row(number: int, raw: dict, lookups: Lookups) -> ParsedRow:
+    """Every cell of one row parsed (memoised per column); `values` has one entry per field."""
     row = ParsedRow(number=number, raw=raw)
-    v = row.values
-    get = raw.get
-
-    for header in REQUIRED:
+    v, errors, get = row.values, row.errors, raw.get
+    for header, name, parser, memo, required_message, empty in lookups.columns:
         value = get(header)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            row.error(header, REQUIRED_EMPTY.format(header=header))
-
-    for header, func in _CELL_PARSERS.items():
-        parsed, messages = _parse_cell(header, func, get(header), lookups)
-        for message in messages:
-            row.errors.append((header, message))
-        name = _FIELDS[header]
-        v[name] = ("" if parsed is None else parsed) if name in _EMPTY_AS_TEXT else parsed
-    v["returnee"] = bool(v["returnee"])
-
-    township_text = clean_text(get(H_TOWNSHIP))
-    v["township"] = _resolve(lookups.townships, township_resolve, township_text)
-    if township_text and v["township"] is None:
-        row.error(H_TOWNSHIP, UNKNOWN_TOWNSHIP.format(value=township_text))
-
-    industry_text = clean_text(get(H_INDUSTRY))
-    v["industry"] = _resolve(lookups.industries, industry_resolve, industry_text)
-    if industry_text and v["industry"] is None:
-        row.error(H_INDUSTRY, UNKNOWN_INDUSTRY.format(value=industry_text))
-
-    v["workplace"], v["workplace_township"] = None, None
-    workplace_text = clean_text(get(H_WORKPLACE))
-    if workplace_text:
-        workplace, township, known = _workplace(workplace_text, lookups)
-        if not known:
-            row.error(H_WORKPLACE, UNKNOWN_WORKPLACE.format(value=workplace_text))
+        if value is None or (type(value) is str and not value.strip()):
+            if required_message is not None:
+                errors.append((header, required_message))
+            v[name] = empty
+            continue
+        if memo is None:
+            parsed, messages = _run(parser, value)
         else:
-            if workplace == _IN_DISTRICT and township is None:
-                township = v["township"]
-            v["workplace"], v["workplace_township"] = workplace, township
-
-    form_text = clean_text(get(H_FORM)).replace(" ", "")
-    v["form"] = form_text if form_text in _FORMS else None
-    if form_text and v["form"] is None:
-        row.error(H_FORM, UNKNOWN_FORM.format(value=form_text, choices=_FORM_CHOICES))
-
-    v["categories"] = []
-    categories_text = clean_text(get(H_CATEGORIES))
-    if categories_text:
-        for item in filter(None, _SPLIT.split(categories_text)):
-            if item in _CATEGORIES:
-                v["categories"].append(item)
-            else:
-                row.error(H_CATEGORIES, UNKNOWN_CATEGORY.format(value=item, choices=_CATEGORY_CHOICES))
+            try:
+                hit = memo.get(value)
+            except TypeError:  # an unhashable cell value: parse it without the memo
+                hit = _run(parser, value)
+            if hit is None:
+                hit = memo[value] = _run(parser, value)
+            parsed, messages = hit
+        if messages:
+            errors.extend((header, message) for message in messages)
+        v[name] = empty if parsed is None else parsed
+    place = v["workplace"]
+    if place is None:
+        v["workplace_township"] = None
+    else:
+        workplace, township = place
+        v["workplace"] = workplace
+        v["workplace_township"] = (
+            v["township"] if workplace == _IN_DISTRICT and township is None else township
+        )
+    v["returnee"] = bool(v["returnee"])
+    v["employer_key"] = lookups.employer_key(v["employer_name"]) if v["employer_name"] else ""
     return row
 
 

@@ -47,7 +47,6 @@ from .services import (
     ID_NUMBER_OTHER_NAME,
     ID_NUMBER_OTHER_TOWNSHIP,
     EmploymentData,
-    employer_key,
     employment_check,
     normalise_name,
 )
@@ -217,7 +216,7 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
     known = Worker.objects.values_list(*_KNOWN_WORKER_FIELDS, named=True)
     existing = {w.id_number: w for w in filter_in(known, "id_number", ids)}
     plan.known_workers = {id_number: worker.pk for id_number, worker in existing.items()}
-    keys = {employer_key(row.values["employer_name"]) for row in parsed if row.values.get("employer_name")}
+    keys = {row.values["employer_key"] for row in parsed if row.values["employer_key"]}
     codes = {row.values["credit_code"] for row in parsed if row.values.get("credit_code")}
     employers_by_key = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", keys)}
     employers_by_code = {e.credit_code: e for e in filter_in(Employer.objects.all(), "credit_code", codes)}
@@ -280,7 +279,11 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
             birth = existing[id_number].birth_date
         else:
             # Without a valid ID number the age rule waits; the date window is still checked.
-            birth = id_number_info(id_number).birth_date if id_number else _NO_BIRTH_DATE
+            birth = (
+                date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+                if id_number
+                else _NO_BIRTH_DATE
+            )
         try:
             employment_check(worker_birth_date=birth, data=data, today=today)
         except ValidationError as exc:
@@ -291,7 +294,7 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
                         row.error(_FIELD_HEADERS.get(field_name, R.H_START), message)
         if row.errors or not id_number:
             continue
-        key = (id_number, start, employer_key(data.employer_name))
+        key = (id_number, start, v["employer_key"])
         signature = _signature(data, v)
         if key in seen_keys:
             other_row, other_signature = seen_keys[key]
@@ -358,7 +361,7 @@ def _check_employer(row, by_key: dict, by_code: dict, code_of_key: dict, key_of_
     """The same rules as `employer_resolve`: a credit code belongs to one employer name, and a known
     employer keeps its code; within the file, one name has one code and one code one name."""
     v = row.values
-    key, code = employer_key(v["employer_name"]), v.get("credit_code")
+    key, code = v["employer_key"], v.get("credit_code")
     if not code:
         return
     owner = by_code.get(code)
@@ -442,7 +445,7 @@ def _plan_employer_codes(plan: Plan, rows: list, by_key: dict) -> None:
     """Credit codes the file gives for employers that have none yet (an employer fact, not a job change)."""
     for row in rows:
         code = row.values.get("credit_code")
-        key = employer_key(row.values["employer_name"])
+        key = row.values["employer_key"]
         known = by_key.get(key)
         if code and (known is None or not known.credit_code):
             plan.employer_codes.setdefault(key, code)
