@@ -731,8 +731,12 @@ import python_calamine
 name, _, data = sys.stdin.buffer.read().partition(b"\\0")
 workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
 sheet = workbook.get_sheet_by_name(name.decode())
-result = (sheet.start, sheet.to_python() if sheet.start is not None else [])
-pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+rows = sheet.to_python() if sheet.start is not None else []
+# One object per distinct text: pickle then writes each once and the parent holds each once
+# (a return repeats its townships, industries, dates and employers on every row).
+canonical = {}
+rows = [[canonical.setdefault(v, v) if type(v) is str else v for v in row] for row in rows]
+pickle.dump((sheet.start, rows), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 """
 
 

@@ -79,7 +79,7 @@ _OUT_OF_DISTRICT = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """One row of a return after cell parsing: values ready for the rules, or errors per header."""
 

@@ -281,7 +281,7 @@ def employer_resolve(*, name: str, credit_code: str = "") -> Employer:
 # --- Employments ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmploymentData:
     """What a form, an import row or an API call supplies for one employment, before it is written."""
 
