@@ -287,6 +287,9 @@ def main(argv=None) -> int:
     out = REPO / "bench" / "results" / f"import-{date.today()}.txt"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text + "\n", encoding="utf-8")
+    from django.db import connections
+
+    connections.close_all()  # else the database is "being accessed by other users"
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}", "postgres"]
     )
