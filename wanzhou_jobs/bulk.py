@@ -40,7 +40,8 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: Iterable[tu
     by_attname = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
     given = [by_attname[name] for name in columns]  # KeyError names a wrong column at once
     now = timezone.now()
-    rest = [f for f in by_attname.values() if f.attname not in set(columns)]
+    named = set(columns)
+    rest = [f for f in by_attname.values() if f.attname not in named]
     defaults = tuple(
         now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
         for f in rest

@@ -101,11 +101,16 @@ class Lookups:
         self.industries = industry_lookup()
         self.employer_keys: dict[str, str] = {}
         # (header, field, parser, memo or None, message when a required cell is empty, value when empty)
+        per_file = {  # parsers that need this file's tables
+            H_TOWNSHIP: self._cell_township,
+            H_INDUSTRY: self._cell_industry,
+            H_WORKPLACE: self._cell_workplace,
+        }
         self.columns = [
             (
                 header,
                 name,
-                parser.__get__(self) if parser.__name__.startswith("_cell_") else parser,
+                per_file.get(header, parser),
                 {} if header in _MEMO_HEADERS else None,
                 str(REQUIRED_EMPTY.format(header=header)) if header in REQUIRED else None,
                 _EMPTY[name],
@@ -114,18 +119,10 @@ class Lookups:
         ]
 
     def _cell_township(self, value):
-        text = clean_text(value)
-        township = township_resolve(text, self.townships)
-        if township is None:
-            raise ValidationError(UNKNOWN_TOWNSHIP.format(value=text))
-        return township
+        return _resolved(value, township_resolve, self.townships, UNKNOWN_TOWNSHIP)
 
     def _cell_industry(self, value):
-        text = clean_text(value)
-        industry = industry_resolve(text, self.industries)
-        if industry is None:
-            raise ValidationError(UNKNOWN_INDUSTRY.format(value=text))
-        return industry
+        return _resolved(value, industry_resolve, self.industries, UNKNOWN_INDUSTRY)
 
     def _cell_workplace(self, value):
         """(workplace, workplace township or None) of a 就业地点 cell."""
@@ -141,11 +138,20 @@ class Lookups:
         raise ValidationError(UNKNOWN_WORKPLACE.format(value=text))
 
     def employer_key(self, name: str) -> str:
-        try:
-            return self.employer_keys[name]
-        except KeyError:
+        """`services.employer_key`, computed once per distinct name of the file."""
+        key = self.employer_keys.get(name)
+        if key is None:
             key = self.employer_keys[name] = employer_key(name)
-            return key
+        return key
+
+
+def _resolved(value, resolve, table: dict, unknown):
+    """The township or industry a cell names, or ValidationError quoting what was written."""
+    text = clean_text(value)
+    found = resolve(text, table)
+    if found is None:
+        raise ValidationError(unknown.format(value=text))
+    return found
 
 
 def _form(value) -> str:
@@ -177,13 +183,13 @@ _COLUMNS = {
     H_NAME: ("name", lambda value: worker_check_name(_text(value))),
     H_ID: ("id_number", normalise_id_number),
     H_PHONE: ("phone", normalise_phone),
-    H_TOWNSHIP: ("township", Lookups._cell_township),
+    H_TOWNSHIP: ("township", None),  # None: bound to the file's tables in Lookups
     H_VILLAGE: ("village", lambda value: _text(value)),
     H_CATEGORIES: ("categories", _categories),
     H_EMPLOYER: ("employer_name", lambda value: _text(value)),
     H_CREDIT: ("credit_code", normalise_credit_code),
-    H_INDUSTRY: ("industry", Lookups._cell_industry),
-    H_WORKPLACE: ("workplace", Lookups._cell_workplace),
+    H_INDUSTRY: ("industry", None),
+    H_WORKPLACE: ("workplace", None),
     H_FORM: ("form", _form),
     H_START: ("start_date", parse_date),
     H_RETURNEE: ("returnee", parse_yes_no),

@@ -279,11 +279,7 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
             birth = existing[id_number].birth_date
         else:
             # Without a valid ID number the age rule waits; the date window is still checked.
-            birth = (
-                date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-                if id_number
-                else _NO_BIRTH_DATE
-            )
+            birth = id_number_info(id_number).birth_date if id_number else _NO_BIRTH_DATE
         try:
             employment_check(worker_birth_date=birth, data=data, today=today)
         except ValidationError as exc:
