@@ -14,14 +14,20 @@ Thin: parse the query, check role and scope, read `targets.selectors_dashboard`,
 Reviewers get 403; a user without an assignment gets the "no assignment" page (403).
 """
 
+import hashlib
+import logging
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +64,9 @@ NOT_FOR_INDUSTRY = _("行业主管部门账号请查看本行业进度。")
 NO_DASHBOARD = _("您的账号没有查看目标进度的权限。")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PEOPLE_PER_PAGE = 50
+PAGE_CACHE_SECONDS = 600
+
+logger = logging.getLogger(__name__)
 
 
 def _deny(request, message, status: int = 403):
@@ -114,6 +123,41 @@ def _common(request, progress, *, as_of_error=None, notice=None) -> dict:
         "time_progress_display": pct(progress.time_progress),
         "people_base": {"year": progress.year, "as_of": progress.as_of.isoformat()},
     }
+
+
+def _page_key(name: str, request, progress) -> str:
+    """Cache key of a rendered page body: the snapshot (year, as-of date, when computed), the language and the
+    whole query string (the sort and filter links repeat it)."""
+    query = "&".join(sorted(f"{k}={v}" for k, values in request.GET.lists() for v in values))
+    parts = [
+        name,
+        progress.year,
+        progress.as_of,
+        progress.computed_at.isoformat(),
+        translation.get_language(),
+    ]
+    digest = hashlib.sha256("|".join(map(str, [*parts, query])).encode()).hexdigest()
+    return f"page:{name}:{digest}"
+
+
+def _cache_get(key: str | None) -> str | None:
+    """The cached body, or None; a cache that cannot be reached only costs a fresh render."""
+    if key is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception as error:  # noqa: BLE001 — any cache failure falls back to rendering
+        logger.warning("page cache unavailable: %s", type(error).__name__)
+        return None
+
+
+def _cache_set(key: str | None, body: str) -> None:
+    if key is None:
+        return
+    try:
+        cache.set(key, str(body), timeout=PAGE_CACHE_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("page cache unavailable: %s", type(error).__name__)
 
 
 def _link_rows(rows: list[dict], base: dict, param: str) -> list[dict]:
@@ -179,6 +223,25 @@ def dashboard(request):
 
     year, as_of, notice, error = _period(request)
     progress = dashboard_progress(year=year, as_of=as_of)
+    # Every bureau user sees the same page for the same snapshot and query: its body is rendered once per
+    # snapshot (the key holds `computed_at`, so a recompute starts afresh) and then read from the cache.
+    # A live as-of date, an error or a notice is rendered every time.
+    cacheable = not (progress.live or error or notice)
+    key = _page_key("dashboard", request, progress) if cacheable else None
+    body = _cache_get(key)
+    if body is None:
+        body = _dashboard_body(request, progress, error=error, notice=notice)
+        _cache_set(key, body)
+    return render(
+        request,
+        "targets/dashboard.html",
+        {"body": mark_safe(body), "year": year},  # noqa: S308 — our own template's escaped output
+        status=400 if error else 200,
+    )
+
+
+def _dashboard_body(request, progress, *, error, notice) -> str:
+    year = progress.year
     context = _common(request, progress, as_of_error=error, notice=notice)
     base = context["people_base"]
     sort, direction = parse_sort(request.GET.get("sort"), request.GET.get("dir"))
@@ -213,7 +276,7 @@ def dashboard(request):
             "briefing_url": f"{reverse('targets:briefing')}?{urlencode(base)}",
         }
     )
-    return render(request, "targets/dashboard.html", context, status=400 if error else 200)
+    return render_to_string("targets/_dashboard_body.html", context, request)
 
 
 @login_required

@@ -149,6 +149,43 @@ def test_bureau_dashboard_shows_every_township_from_the_snapshot(login, bureau_u
     assert "数据计算于" in body and seeded["snapshot"].computed_at.astimezone().strftime("%Y-%m-%d") in body
 
 
+def test_dashboard_body_is_rendered_once_per_snapshot_and_query(login, bureau_user, seeded, monkeypatch):
+    from targets import views
+
+    renders = []
+    original = views._dashboard_body
+    monkeypatch.setattr(views, "_dashboard_body", lambda *a, **kw: renders.append(1) or original(*a, **kw))
+    client = login(bureau_user)
+    first = client.get(_url("dashboard", year=2025)).content.decode()
+    second = client.get(_url("dashboard", year=2025)).content.decode()
+    main = '<main class="content">'
+    assert second.split(main)[1] == first.split(main)[1]  # the header differs only by its CSRF token
+    assert len(renders) == 1
+    # Another query is another page: the lagging filter is never served the whole table.
+    lagging = client.get(_url("dashboard", year=2025, lagging=1)).content.decode()
+    assert len(renders) == 2 and "显示全部" in lagging and "显示全部" not in first
+    # A recompute (a new snapshot) is rendered afresh and shows the new count.
+    worker = WorkerFactory(township=Township.objects.get(name="甘宁镇"))
+    EmploymentFactory(worker=worker, industry=Industry.objects.get(code="02"), start_date=date(2025, 7, 1))
+    progress_recompute(year=2025)
+    fresh = client.get(_url("dashboard", year=2025)).content.decode()
+    assert len(renders) == 3
+    assert re.search(r'<a href="[^"]*township=500101139[^"]*">31</a>', fresh)
+    assert re.search(r'<a href="[^"]*township=500101139[^"]*">30</a>', first)
+
+
+def test_dashboard_renders_when_the_cache_cannot_be_reached(login, bureau_user, seeded, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    response = login(bureau_user).get(_url("dashboard", year=2025))
+    assert response.status_code == 200
+    assert len([r for r in _rows(response.content.decode(), "township-table") if r["kind"] == "target"]) == 49
+
+
 def test_dashboard_pages_have_no_inline_code(login, bureau_user, seeded):
     body = login(bureau_user).get(_url("dashboard", year=2025)).content.decode()
     for tag in re.findall(r"<script[^>]*>", body):
