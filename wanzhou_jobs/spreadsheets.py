@@ -29,10 +29,11 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -261,7 +262,11 @@ def inspect_xlsx(
         _inspect(fh, size, limits)
 
 
-def _inspect(fh: IO[bytes], size: int, limits: _Limits) -> _Inspection:
+def _inspect(
+    fh: IO[bytes], size: int, limits: _Limits, on_sheet: Callable[[_Sheet], None] | None = None
+) -> _Inspection:
+    """Check the container and bound the first worksheet. `on_sheet` is told that sheet as soon as the cheap
+    structural checks have passed, before the long scan of its cells."""
     head = _read_at(fh, 0, len(_OLE_MAGIC))
     if head == _OLE_MAGIC:
         raise SpreadsheetError(FILE_ENCRYPTED if _ole_is_encrypted(fh) else FILE_LEGACY_XLS)
@@ -291,6 +296,8 @@ def _inspect(fh: IO[bytes], size: int, limits: _Limits) -> _Inspection:
     if first is None:
         raise SpreadsheetError(FILE_NO_WORKSHEET)
     inspection = _Inspection(sheet=first)
+    if on_sheet is not None:
+        on_sheet(first)
     inspection.max_row, inspection.max_col = _scan_sheet(fh, size, by_name[first.path], limits)
 
     done = {"[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", first.path}
@@ -699,18 +706,30 @@ def read_rows(
     limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
     with _opened(path_or_file, max_bytes) as (fh, size):
         data = fh.read(size)  # one copy, so the file cannot change between inspection and reading
-    inspection = _inspect(io.BytesIO(data), len(data), limits)
-    if engine == "auto":
-        area = inspection.max_row * inspection.max_col
-        engine = "calamine" if area <= CALAMINE_MAX_CELLS else "openpyxl"
-    reader = _calamine_rows if engine == "calamine" else _openpyxl_rows
-    sheet = _collect(
-        _guarded(reader(data, inspection)),
-        required=required,
-        optional=optional,
-        header_search_rows=header_search_rows,
-        max_rows=max_rows,
-    )
+    with ExitStack() as stack:
+        children: list[_CalamineChild] = []
+
+        def start_child(sheet: _Sheet) -> None:
+            # Calamine starts on the sheet while the scan below bounds it: its answer is used only if
+            # the scan passes, and the child is killed (the `with` block) if the scan refuses the file.
+            if engine != "openpyxl":
+                children.append(stack.enter_context(_CalamineChild(data, sheet.name)))
+
+        inspection = _inspect(io.BytesIO(data), len(data), limits, on_sheet=start_child)
+        if engine == "auto":
+            area = inspection.max_row * inspection.max_col
+            engine = "calamine" if area <= CALAMINE_MAX_CELLS else "openpyxl"
+        if engine == "calamine":
+            rows = _calamine_rows(data, inspection, child=children[0] if children else None)
+        else:
+            rows = _openpyxl_rows(data, inspection)
+        sheet = _collect(
+            _guarded(rows),
+            required=required,
+            optional=optional,
+            header_search_rows=header_search_rows,
+            max_rows=max_rows,
+        )
     sheet.sheet_name = inspection.sheet.name
     sheet.warnings[:0] = _sheet_warnings(inspection)
     return sheet
@@ -754,18 +773,62 @@ class _RowsUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
 
 
-def _calamine_rows(data: bytes, inspection: _Inspection) -> Iterator[tuple[int, list]]:
-    child = subprocess.run(
-        [sys.executable, "-I", "-c", _CALAMINE_CHILD, str(CALAMINE_MEMORY_LIMIT)],
-        input=inspection.sheet.name.encode() + b"\0" + data,  # XML cannot hold NUL, so no name does
-        capture_output=True,
-        timeout=CALAMINE_TIMEOUT,
-        check=False,
-    )
-    if child.returncode != 0:
-        logger.warning("calamine child failed with exit status %s", child.returncode)
-        raise SpreadsheetError(FILE_CORRUPT)
-    start, rows = _RowsUnpickler(io.BytesIO(child.stdout)).load()  # noqa: S301 - restricted above
+class _CalamineChild:
+    """The calamine child process for one sheet, fed and read by a thread so the parent can work meanwhile.
+
+    A context manager: leaving it kills the child if it is still running."""
+
+    def __init__(self, data: bytes, sheet_name: str):
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _CALAMINE_CHILD, str(CALAMINE_MEMORY_LIMIT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._input = sheet_name.encode() + b"\0" + data  # XML cannot hold NUL, so no name does
+        self._output: bytes | None = None
+        self._thread = threading.Thread(target=self._talk, name="calamine-child", daemon=True)
+        self._thread.start()
+
+    def _talk(self) -> None:
+        try:
+            self._output, _errors = self._process.communicate(self._input, timeout=CALAMINE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+        except (OSError, ValueError):  # killed by __exit__ while writing: the file was refused anyway
+            self._process.kill()
+            self._process.wait()
+        finally:
+            self._input = b""
+
+    def result(self) -> bytes:
+        """The child's output; FILE_CORRUPT if it failed or ran out of time."""
+        self._thread.join()
+        if self._process.returncode != 0 or self._output is None:
+            logger.warning("calamine child failed with exit status %s", self._process.returncode)
+            raise SpreadsheetError(FILE_CORRUPT)
+        return self._output
+
+    def __enter__(self) -> _CalamineChild:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._thread.join()
+
+
+def _calamine_rows(
+    data: bytes, inspection: _Inspection, child: _CalamineChild | None = None
+) -> Iterator[tuple[int, list]]:
+    if child is None:
+        with _CalamineChild(data, inspection.sheet.name) as own:
+            output = own.result()
+    else:
+        output = child.result()
+    start, rows = _RowsUnpickler(io.BytesIO(output)).load()  # noqa: S301 - restricted above
+    del output
     if start is None:
         return
     first_row, first_col = start
@@ -935,13 +998,16 @@ def parse_date(value) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    invalid = _error(DATE_INVALID, value=_shown(value))
+
+    def invalid() -> SpreadsheetError:  # built only when raised: most cells are valid
+        return _error(DATE_INVALID, value=_shown(value))
+
     if isinstance(value, bool):
-        raise invalid
+        raise invalid()
     if isinstance(value, int | float | Decimal):
         return _date_from_number(value, invalid)
     if not isinstance(value, str):
-        raise invalid
+        raise invalid()
     text = clean_text(value)
     for pattern in (_DATE_SEPARATED, _DATE_CHINESE, _DATE_COMPACT):
         match = pattern.fullmatch(text)
@@ -949,24 +1015,24 @@ def parse_date(value) -> date:
             try:
                 return date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
-                raise invalid from None
+                raise invalid() from None
     if _SERIAL.fullmatch(text):
         return _date_from_number(Decimal(text), invalid)
-    raise invalid
+    raise invalid()
 
 
-def _date_from_number(number, invalid: SpreadsheetError) -> date:
+def _date_from_number(number, invalid: Callable[[], SpreadsheetError]) -> date:
     try:
         number = Decimal(str(number)) if isinstance(number, float) else Decimal(number)
     except InvalidOperation:
-        raise invalid from None
+        raise invalid() from None
     if not number.is_finite():
-        raise invalid
+        raise invalid()
     if number == number.to_integral_value() and 19000101 <= number <= 29991231:  # 20250315 typed as a number
         return parse_date(str(int(number)))
     serial = int(number)  # the fraction is the time of day
     if serial < 1 or serial == 60 or serial > _MAX_SERIAL:
-        raise invalid
+        raise invalid()
     return _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
 
 
@@ -993,19 +1059,22 @@ def parse_amount(value) -> Decimal:
     """A number as Decimal: 3500, 3500.00, "3,500", "3500元", "¥3500". The sign is the caller's rule."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise SpreadsheetError(VALUE_REQUIRED)
-    invalid = _error(AMOUNT_INVALID, value=_shown(value))
+
+    def invalid() -> SpreadsheetError:
+        return _error(AMOUNT_INVALID, value=_shown(value))
+
     if isinstance(value, bool):
-        raise invalid
+        raise invalid()
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float | Decimal):
         amount = Decimal(repr(value)) if isinstance(value, float) else value
         if not amount.is_finite():
-            raise invalid
+            raise invalid()
         return amount
     text = clean_text(value).replace(" ", "").removeprefix("¥").removesuffix("元")
     if not isinstance(value, str) or not _AMOUNT.fullmatch(text):
-        raise invalid
+        raise invalid()
     return Decimal(text.replace(",", ""))
 
 

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
@@ -506,6 +507,38 @@ def test_cell_at_xfd1048576_is_refused_fast():
     timed_and_small(lambda: refused(message, inspect_xlsx, data), seconds=1, megabytes=5)
     read = lambda: refused(message, read_rows, data, required=REQUIRED, engine="calamine")  # noqa: E731
     timed_and_small(read, seconds=1, megabytes=5)
+
+
+def _calamine_children() -> list[int]:
+    """Our child processes running the calamine reader (zombies included: a child must also be reaped)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == os.getpid() and (
+            b"python_calamine" in cmdline or stat.rsplit(")", 1)[1].split()[0] == "Z"
+        ):
+            found.append(int(pid))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_calamine_child_started_during_the_scan_is_gone_when_the_scan_refuses():
+    # The child starts on the sheet as soon as the structure checks pass; the scan of the cells then
+    # refuses the file, and the child is killed and reaped before the refusal reaches the caller.
+    tall = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(2, 40))
+    data = xlsx(worksheet(cells(1, REQUIRED) + tall))
+    assert _calamine_children() == []
+    refused(str(FILE_TOO_MANY_ROWS).format(limit=19), read_rows, data, required=REQUIRED, max_rows=19)
+    assert _calamine_children() == []
+    # The same file within the limit is read by the child started during the scan.
+    sheet = read_rows(data, required=REQUIRED, max_rows=100, engine="calamine")
+    assert [row.number for row in sheet.rows][:2] == [2, 3] and len(sheet.rows) == 38
+    assert _calamine_children() == []
 
 
 def test_too_many_columns_is_refused():
