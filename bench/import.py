@@ -240,7 +240,11 @@ def main(argv=None) -> int:
     from targets.services import staff_user_save
 
     user = staff_user_save(username="bench_bureau", role="bureau", password="Bench-Passw0rd-2025")
-    lines = [f"import benchmark {date.today()} — PostgreSQL database {DB_NAME}, {os.cpu_count()} cores"]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [
+        f"import benchmark {time.strftime('%Y-%m-%d %H:%M %Z')} — PostgreSQL database {DB_NAME}, "
+        f"{os.cpu_count()} cores, load average {load}"
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "return.xlsx"
         started = time.perf_counter()
@@ -286,7 +290,8 @@ def main(argv=None) -> int:
     print(text)
     out = REPO / "bench" / "results" / f"import-{date.today()}.txt"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
+    with out.open("a", encoding="utf-8") as handle:  # runs of one day side by side
+        handle.write(text + "\n\n")
     from django.db import connections
 
     connections.close_all()  # else the database is "being accessed by other users"

@@ -107,6 +107,7 @@ class Plan:
     changed_jobs: list = field(default_factory=list)  # (known job as a named tuple, EmploymentData)
     employer_codes: dict = field(default_factory=dict)  # employer key → credit code to record
     known_workers: dict = field(default_factory=dict)  # id_number → pk of people already in the ledger
+    id_infos: dict = field(default_factory=dict)  # id_number → IdNumberInfo (sex, birth date) of new people
     person_updates: int = 0  # rows whose job is unchanged but whose person's record changes
     unchanged: int = 0
     rejected_rows: set = field(default_factory=set)
@@ -279,7 +280,13 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
             birth = existing[id_number].birth_date
         else:
             # Without a valid ID number the age rule waits; the date window is still checked.
-            birth = id_number_info(id_number).birth_date if id_number else _NO_BIRTH_DATE
+            if id_number:
+                info = plan.id_infos.get(id_number)
+                if info is None:
+                    info = plan.id_infos[id_number] = id_number_info(id_number)
+                birth = info.birth_date
+            else:
+                birth = _NO_BIRTH_DATE
         try:
             employment_check(worker_birth_date=birth, data=data, today=today)
         except ValidationError as exc:
@@ -500,7 +507,7 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
     flags = list(CATEGORY_FIELDS.values())
     new_workers = []
     for id_number, entry in plan.new_workers.items():
-        info = id_number_info(id_number)
+        info = plan.id_infos.get(id_number) or id_number_info(id_number)
         new_workers.append(
             (
                 id_number,
