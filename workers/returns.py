@@ -19,7 +19,7 @@ from pathlib import Path
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,7 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import QUARTER_LOCKED, progress_mark_dirty, quarter_of
-from wanzhou_jobs.bulk import bulk_insert, filter_in
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
 from wanzhou_jobs.spreadsheets import SpreadsheetError, read_rows
 
 from . import resources as R
@@ -81,6 +81,9 @@ ROLLBACK_LOCKED = _("该批次包含已锁定季度（{quarters}）的记录，�
 ROLLBACK_REASON = _("撤销导入批次必须填写原因。")
 ONLY_BUREAU_ROLLBACK = _("只有区人力社保局工作人员可以撤销导入批次。")
 FILE_GONE = _("上传的文件已过期被删除，请重新上传。")
+CONCURRENT_CHANGE = _(
+    "导入期间，文件中的部分人员或就业记录被其他用户同时登记，重新核对后仍未能写入；本次未写入任何数据，请稍后重新导入。"
+)
 
 
 @dataclass
@@ -108,10 +111,12 @@ class Plan:
     employer_codes: dict = field(default_factory=dict)  # employer key → credit code to record
     known_workers: dict = field(default_factory=dict)  # id_number → pk of people already in the ledger
     id_infos: dict = field(default_factory=dict)  # id_number → IdNumberInfo (sex, birth date) of new people
+    workers_written: set | None = None  # ID numbers of the new people already inserted (see _check_rows)
     person_updates: int = 0  # rows whose job is unchanged but whose person's record changes
     unchanged: int = 0
     rejected_rows: set = field(default_factory=set)
     sample: list = field(default_factory=list)
+    candidates: list = field(default_factory=list)  # (row, id_number, EmploymentData, employer key) to plan
 
     @property
     def ok(self) -> bool:
@@ -174,18 +179,27 @@ def return_upload(
 
 def return_plan(*, acting_user, path, batch: ImportBatch | None = None, progress=None) -> Plan:
     """Read and check a whole file; returns the plan without writing anything."""
+    plan, parsed = _parse_file(path, progress)
+    if parsed:
+        _check_rows(plan, parsed, acting_user=acting_user, batch=batch)
+    _report_row_errors(plan, parsed)
+    return plan
+
+
+def _parse_file(path, progress=None) -> tuple[Plan, list]:
+    """Read the file and parse every cell: the plan so far (file-level errors, warnings) and the rows."""
     plan = Plan()
     try:
         # read_rows bounds the file (size, zip ratios, rows, columns, formulas) before any XML is parsed.
         sheet = read_rows(path, required=R.REQUIRED, optional=R.OPTIONAL, max_rows=MAX_ROWS)
     except SpreadsheetError as exc:
         plan.errors.append(RowIssue(0, "", "", "；".join(exc.messages)))
-        return plan
+        return plan, []
     plan.warnings.extend(str(w) for w in sheet.warnings)
     plan.rows_total = len(sheet.rows)
     if not sheet.rows:
         plan.errors.append(RowIssue(0, "", "", str(EMPTY_FILE)))
-        return plan
+        return plan, []
 
     lookups = R.Lookups()
     parsed = []
@@ -193,7 +207,10 @@ def return_plan(*, acting_user, path, batch: ImportBatch | None = None, progress
         parsed.append(R.parse_row(row.number, row.values, lookups))
         if progress and index % 5000 == 0:
             progress(index // 2)
-    _check_rows(plan, parsed, acting_user=acting_user, batch=batch)
+    return plan, parsed
+
+
+def _report_row_errors(plan: Plan, parsed: list) -> None:
     for row in parsed:
         for header, message in row.errors:
             plan.errors.append(RowIssue(row.number, header, R.clean_text(row.raw.get(header))[:60], message))
@@ -204,8 +221,15 @@ def return_plan(*, acting_user, path, batch: ImportBatch | None = None, progress
     return plan
 
 
-def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | None) -> None:
-    """Every rule that needs more than one cell: scoping, the ledger, the rest of the file, employers."""
+def _check_rows(
+    plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | None, write_early: bool = False
+) -> None:
+    """Every rule that needs more than one cell: scoping, the ledger, the rest of the file, employers.
+
+    With `write_early` (an import, inside its transaction) and no cell in error, the file's new people
+    are inserted while the rows are checked: if the file is accepted they are exactly the people it adds
+    (every row is valid), and if it is refused the transaction rolls them back with everything else. The
+    database inserts and checks them meanwhile, so an import costs less than check-then-write."""
     scope = scope_for(acting_user)
     today = timezone.localdate()
     own = None
@@ -221,13 +245,39 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
     codes = {row.values["credit_code"] for row in parsed if row.values.get("credit_code")}
     employers_by_key = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", keys)}
     employers_by_code = {e.credit_code: e for e in filter_in(Employer.objects.all(), "credit_code", codes)}
+    started = None
+    merged = None
+    if write_early and batch is not None and not any(row.errors for row in parsed):
+        merged = _merge_people(parsed)
+        new = {id_number: entry for id_number, entry in merged.items() if id_number not in existing}
+        for id_number in new:
+            plan.id_infos[id_number] = id_number_info(id_number)
+        creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+        started = StartedInsert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
+        plan.workers_written = set(new)
+    try:
+        _check_each_row(plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch)
+    finally:
+        if started is not None:
+            started.wait()  # before the next query; a database error (a person inserted meanwhile) is raised
 
+    valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
+    changed_people = _plan_workers(
+        plan, valid_rows, existing, merged if len(valid_rows) == len(parsed) else None
+    )
+    _plan_employer_codes(plan, valid_rows, employers_by_key)
+    _plan_jobs(plan, [c for c in plan.candidates if not c[0].errors], existing, changed_people)
+
+
+def _check_each_row(
+    plan: Plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch
+):
     first_name: dict[str, tuple[int, str]] = {}
     first_attr: dict[tuple[str, str], tuple[int, str]] = {}
     code_of_key: dict[str, tuple[int, str]] = {}
     key_of_code: dict[str, tuple[int, str]] = {}
     seen_keys: dict[tuple, tuple[int, tuple]] = {}
-    candidates = []
+    candidates = plan.candidates
     for row in parsed:
         v = row.values
         id_number, township, start = v.get("id_number"), v.get("township"), v.get("start_date")
@@ -308,11 +358,6 @@ def _check_rows(plan: Plan, parsed: list, *, acting_user, batch: ImportBatch | N
             continue
         seen_keys[key] = (row.number, signature)
         candidates.append((row, id_number, data, key[2]))
-
-    valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
-    changed_people = _plan_workers(plan, valid_rows, existing)
-    _plan_employer_codes(plan, valid_rows, employers_by_key)
-    _plan_jobs(plan, [c for c in candidates if not c[0].errors], existing, changed_people)
 
 
 _KNOWN_WORKER_FIELDS = (
@@ -413,9 +458,9 @@ def _signature(data: EmploymentData, values: dict) -> tuple:
     )
 
 
-def _plan_workers(plan: Plan, rows: list, existing: dict) -> set[str]:
-    """New people, and what the file adds to known people (a phone or village filled in, a category
-    newly recorded; never removed). Returns the ID numbers of known people whose record changes."""
+def _merge_people(rows: list) -> dict[str, dict]:
+    """Each person of the rows once: name and township of their first row, the first phone and village
+    given, every category given."""
     merged: dict[str, dict] = {}
     for row in rows:
         v = row.values
@@ -426,6 +471,14 @@ def _plan_workers(plan: Plan, rows: list, existing: dict) -> set[str]:
         entry["phone"] = entry["phone"] or v["phone"]
         entry["village"] = entry["village"] or v["village"]
         entry["flags"].update({_CATEGORY_FIELD[c]: True for c in v["categories"]})
+    return merged
+
+
+def _plan_workers(plan: Plan, rows: list, existing: dict, merged: dict | None = None) -> set[str]:
+    """New people, and what the file adds to known people (a phone or village filled in, a category
+    newly recorded; never removed). Returns the ID numbers of known people whose record changes."""
+    if merged is None:
+        merged = _merge_people(rows)
     changed = set()
     for id_number, entry in merged.items():
         worker = existing.get(id_number)
@@ -504,43 +557,18 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
     """New rows go in with `bulk_insert` (COPY on PostgreSQL): no model instance per row."""
     now = timezone.now()
     creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
-    flags = list(CATEGORY_FIELDS.values())
-    new_workers = []
-    for id_number, entry in plan.new_workers.items():
-        info = plan.id_infos.get(id_number) or id_number_info(id_number)
-        new_workers.append(
-            (
-                id_number,
-                entry["name"],
-                info.sex,
-                info.birth_date,
-                entry["phone"],
-                entry["township"].pk,
-                entry["village"],
-                batch.pk,
-                creator_id,
-                *(flag in entry["flags"] for flag in flags),
-            )
-        )
-    worker_columns = [
-        "id_number",
-        "name",
-        "sex",
-        "birth_date",
-        "phone",
-        "township_id",
-        "village",
-        "import_batch_id",
-        "created_by_id",
-        *flags,
-    ]
-    bulk_insert(Worker, worker_columns, new_workers)
+    if plan.workers_written is None:
+        bulk_insert(Worker, _WORKER_COLUMNS, _worker_rows(plan.new_workers, plan.id_infos, batch, creator_id))
+    elif plan.workers_written != set(
+        plan.new_workers
+    ):  # cannot happen for an accepted file (every row valid)
+        raise RuntimeError("the people inserted early are not the people the file adds")
     touched_worker_ids = set()  # existing workers whose jobs change: their updated_at moves for API sync
     _update_workers(plan.worker_updates, now)
 
     employers = _resolve_employers(plan)
     worker_ids = dict(plan.known_workers)
-    if new_workers:
+    if plan.new_workers:
         worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
     new_jobs = []
     years = set()
@@ -601,6 +629,43 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
         Worker.objects.filter(pk__in=ids[start : start + 2000]).update(updated_at=now)
     if years:
         progress_mark_dirty(sorted(years))
+
+
+_WORKER_COLUMNS = [
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "township_id",
+    "village",
+    "import_batch_id",
+    "created_by_id",
+    *CATEGORY_FIELDS.values(),
+]
+
+
+def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id) -> list[tuple]:
+    """`_WORKER_COLUMNS` values of new people (`_merge_people` entries by ID number)."""
+    flags = list(CATEGORY_FIELDS.values())
+    rows = []
+    for id_number, entry in entries.items():
+        info = infos.get(id_number) or id_number_info(id_number)
+        rows.append(
+            (
+                id_number,
+                entry["name"],
+                info.sex,
+                info.birth_date,
+                entry["phone"],
+                entry["township"].pk,
+                entry["village"],
+                batch.pk,
+                creator_id,
+                *(flag in entry["flags"] for flag in flags),
+            )
+        )
+    return rows
 
 
 _JOB_COLUMNS = [
@@ -718,36 +783,59 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
         batch.errors = [e.as_dict() for e in plan.errors]
         batch.save()
         return batch, plan
-    plan = return_plan(acting_user=acting_user, path=path, batch=batch, progress=_progress_updater(batch))
+    # Reading and parsing commit the progress as they go; checking and writing are one transaction.
+    for attempt in (1, 2):
+        plan, parsed = _parse_file(path, progress=_progress_updater(batch))
+        try:
+            _check_and_write(plan, parsed, batch=batch, acting_user=acting_user)
+        except _Refused:
+            break
+        except IntegrityError:
+            # Someone registered one of the file's new people or jobs between the check and the write:
+            # check the file again against the ledger as it is now (it rolled back; nothing was written).
+            logger.info("import batch %s met a concurrent change (attempt %s)", batch.pk, attempt)
+            if attempt == 2:
+                plan = Plan(rows_total=plan.rows_total, errors=[RowIssue(0, "", "", str(CONCURRENT_CHANGE))])
+                break
+        else:
+            _discard_file(batch)
+            batch.save(update_fields=["stored_path"])
+            return batch, plan
     _store_plan(batch, plan)
     batch.finished_at = timezone.now()
-    if plan.ok:
-        # The rows and the batch's own record commit together: a crash leaves neither. The rows are
-        # written in bulk (no per-row audit entries); they carry the batch id, and one audit event
-        # records the import with its counts.
-        with (
-            transaction.atomic(),
-            audit.audit_context(door=audit.DOOR_IMPORT, actor=acting_user, batch=batch.pk),
-        ):
-            _write(plan, acting_user=acting_user, batch=batch)
-            batch.status = ImportBatch.Status.IMPORTED
-            batch.save()
-            audit.audit_event(
-                "return_import",
-                obj=batch,
-                actor=acting_user,
-                detail={
-                    "new": batch.rows_new,
-                    "updated": batch.rows_updated,
-                    "unchanged": batch.rows_unchanged,
-                },
-            )
-        _discard_file(batch)
-        batch.save(update_fields=["stored_path"])
-    else:
-        batch.status = ImportBatch.Status.REJECTED
-        batch.save()
+    batch.status = ImportBatch.Status.REJECTED
+    batch.save()
     return batch, plan
+
+
+def _check_and_write(plan: Plan, parsed: list, *, batch: ImportBatch, acting_user) -> None:
+    """Check the parsed rows and write them with the batch's own record, all in one transaction (a crash
+    leaves neither); `_Refused` if any row is wrong. The rows are written in bulk (no per-row audit
+    entries); they carry the batch id, and one audit event records the import with its counts."""
+    with (
+        transaction.atomic(),
+        audit.audit_context(door=audit.DOOR_IMPORT, actor=acting_user, batch=batch.pk),
+    ):
+        if parsed:
+            _check_rows(plan, parsed, acting_user=acting_user, batch=batch, write_early=True)
+        _report_row_errors(plan, parsed)
+        if not plan.ok:
+            raise _Refused  # rolls back the people inserted while the rows were checked
+        _store_plan(batch, plan)
+        batch.finished_at = timezone.now()
+        _write(plan, acting_user=acting_user, batch=batch)
+        batch.status = ImportBatch.Status.IMPORTED
+        batch.save()
+        audit.audit_event(
+            "return_import",
+            obj=batch,
+            actor=acting_user,
+            detail={"new": batch.rows_new, "updated": batch.rows_updated, "unchanged": batch.rows_unchanged},
+        )
+
+
+class _Refused(Exception):
+    """The file has errors: nothing of it is written."""
 
 
 def return_run(*, acting_user, path, file_name: str, township=None, year=None, quarter=None, dry_run=False):

@@ -5,11 +5,18 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from wanzhou_jobs.bulk import bulk_insert, filter_in
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
 from workers.models import Worker
 from workers.tests.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
+
+COLUMNS = ["id_number", "name", "sex", "birth_date", "township_id"]
+
+
+def worker_row(township, days: int = 0, name: str = "张三") -> tuple:
+    birth = date(1980, 1, 1) + timedelta(days=days)
+    return (make_id_number(birth), name, "1", birth, township.pk)
 
 
 def test_bulk_insert_fills_every_other_field_with_its_default(township_a):
@@ -59,3 +66,47 @@ def test_filter_in_finds_exactly_the_given_values_in_large_numbers(township_a):
     )  # a ForeignKey
     assert len(list(by_fk)) == 2500
     assert list(filter_in(Worker.objects.all(), "id_number", [])) == []
+
+
+def test_started_insert_rows_are_there_after_wait(township_a):
+    rows = [worker_row(township_a, n) for n in range(300)]
+    with transaction.atomic():
+        started = StartedInsert(Worker, COLUMNS, rows)
+        started.wait()
+        assert Worker.objects.filter(id_number__in=[r[0] for r in rows]).count() == 300
+    started.wait()  # a second wait is harmless
+    assert Worker.objects.filter(id_number__in=[r[0] for r in rows]).count() == 300
+
+
+def test_started_insert_rolls_back_with_the_transaction(township_a):
+    rows = [worker_row(township_a, n) for n in range(10)]
+    with pytest.raises(LookupError), transaction.atomic():
+        StartedInsert(Worker, COLUMNS, rows).wait()
+        raise LookupError("the caller fails after the insert")
+    assert not Worker.objects.filter(id_number__in=[r[0] for r in rows]).exists()
+
+
+def test_started_insert_raises_djangos_integrity_error_on_wait(township_a):
+    row = worker_row(township_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StartedInsert(Worker, COLUMNS, [row, row]).wait()
+    assert not Worker.objects.filter(id_number=row[0]).exists()
+
+
+@pytest.mark.postgres
+def test_started_insert_checks_foreign_keys_before_wait_returns(township_a):
+    """The foreign keys are checked on the insert's thread (not left to the commit)."""
+    row = worker_row(township_a)[:4] + (987654,)  # no such township
+    with transaction.atomic():
+        started = StartedInsert(Worker, COLUMNS, [row])
+        with pytest.raises(IntegrityError):
+            started.wait()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_started_insert_belongs_inside_a_transaction(township_a):
+    with pytest.raises(RuntimeError):
+        StartedInsert(Worker, COLUMNS, [worker_row(township_a)])
+    assert not Worker.objects.exists()

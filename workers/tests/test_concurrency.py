@@ -159,3 +159,77 @@ def test_same_employment_recorded_twice(monkeypatch, clerk_a, clerk_a2, township
     assert Employment.objects.get().pk == results[0].pk
     employer = Employer.objects.get()
     assert error.messages == [str(EMPLOYMENT_DUPLICATE.format(start="2025-03-15", employer=employer.name))]
+
+
+# --- A quarterly return meeting a clerk who registers one of its people at the same moment ---------------
+
+
+def register_meanwhile(monkeypatch, clerk, township, numbers: list[int]) -> list[str]:
+    """Each time the import merges the file's people (just before it inserts the new ones), another clerk
+    registers the next of `numbers` in a transaction of their own that commits first."""
+    from workers import returns
+    from workers.tests.test_returns import id_for, name_for
+
+    original = returns._merge_people
+    pending = list(numbers)
+    registered: list[str] = []
+
+    def merge_after_a_registration(rows):
+        if pending:
+            n = pending.pop(0)
+            outcome = run_together(
+                lambda: worker_register(
+                    acting_user=clerk, id_number=id_for(n), name=name_for(n), township=township
+                )
+            )
+            assert outcome[0][1] is None, outcome
+            registered.append(id_for(n))
+        return original(rows)
+
+    monkeypatch.setattr(returns, "_merge_people", merge_after_a_registration)
+    return registered
+
+
+def test_import_checks_again_when_a_person_is_registered_between_check_and_write(
+    monkeypatch, settings, tmp_path, clerk_a, clerk_a2, township_a
+):
+    from workers.returns import return_run
+    from workers.tests.test_returns import id_for, person, write_return
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    path = write_return(tmp_path / "return.xlsx", [person(1), person(2)])
+    registered = register_meanwhile(monkeypatch, clerk_a2, township_a, [1])
+
+    batch, plan = return_run(acting_user=clerk_a, path=path, file_name=path.name)
+
+    assert registered == [id_for(1)]
+    assert plan.ok, plan.errors
+    batch.refresh_from_db()
+    assert batch.status == batch.Status.IMPORTED
+    # The second pass found person 1 in the ledger: one worker each, both jobs written once.
+    assert sorted(Worker.objects.values_list("id_number", flat=True)) == sorted([id_for(1), id_for(2)])
+    assert Employment.objects.filter(import_batch_id=batch.pk).count() == 2
+    assert Worker.objects.get(id_number=id_for(1)).import_batch_id is None  # the other clerk's record
+
+
+def test_import_refused_with_a_message_when_the_ledger_keeps_changing_under_it(
+    monkeypatch, settings, tmp_path, clerk_a, clerk_a2, township_a
+):
+    from workers.returns import CONCURRENT_CHANGE, return_run
+    from workers.tests.test_returns import id_for, person, write_return
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    path = write_return(tmp_path / "return.xlsx", [person(1), person(2), person(3)])
+    registered = register_meanwhile(monkeypatch, clerk_a2, township_a, [1, 2])
+
+    batch, plan = return_run(acting_user=clerk_a, path=path, file_name=path.name)
+
+    assert registered == [id_for(1), id_for(2)]
+    assert [(e.row, e.column, e.message) for e in plan.errors] == [(0, "", str(CONCURRENT_CHANGE))]
+    batch.refresh_from_db()
+    assert batch.status == batch.Status.REJECTED
+    assert batch.errors[0]["message"] == str(CONCURRENT_CHANGE)
+    assert batch.stored_path == ""
+    # Only what the other clerk registered is in the ledger; nothing of the file.
+    assert sorted(Worker.objects.values_list("id_number", flat=True)) == registered
+    assert not Employment.objects.exists()
