@@ -245,6 +245,14 @@ def _check_rows(
     codes = {row.values["credit_code"] for row in parsed if row.values.get("credit_code")}
     employers_by_key = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", keys)}
     employers_by_code = {e.credit_code: e for e in filter_in(Employer.objects.all(), "credit_code", codes)}
+    # Everything the checks read from the ledger is read before the new people are inserted (below):
+    # from then on the connection is busy with that insert until `wait()`.
+    locks = {(lock.year, lock.quarter) for lock in QuarterLock.objects.all()}
+    jobs = Employment.objects.values_list(*_KNOWN_JOB_FIELDS, named=True)
+    current = {
+        (job.worker_id, job.start_date, job.employer_key): job
+        for job in filter_in(jobs, "worker_id", [worker.pk for worker in existing.values()])
+    }
     started = None
     merged = None
     if write_early and batch is not None and not any(row.errors for row in parsed):
@@ -257,16 +265,16 @@ def _check_rows(
         plan.workers_written = set(new)
     try:
         _check_each_row(plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch)
+        valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
+        changed_people = _plan_workers(
+            plan, valid_rows, existing, merged if len(valid_rows) == len(parsed) else None
+        )
+        _plan_employer_codes(plan, valid_rows, employers_by_key)
+        candidates = [c for c in plan.candidates if not c[0].errors]
+        _plan_jobs(plan, candidates, existing, changed_people, locks=locks, current=current)
     finally:
         if started is not None:
             started.wait()  # before the next query; a database error (a person inserted meanwhile) is raised
-
-    valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
-    changed_people = _plan_workers(
-        plan, valid_rows, existing, merged if len(valid_rows) == len(parsed) else None
-    )
-    _plan_employer_codes(plan, valid_rows, employers_by_key)
-    _plan_jobs(plan, [c for c in plan.candidates if not c[0].errors], existing, changed_people)
 
 
 def _check_each_row(
@@ -507,14 +515,11 @@ def _plan_employer_codes(plan: Plan, rows: list, by_key: dict) -> None:
             plan.employer_codes.setdefault(key, code)
 
 
-def _plan_jobs(plan: Plan, candidates: list, existing: dict, changed_people: set[str]) -> None:
-    locks = {(lock.year, lock.quarter) for lock in QuarterLock.objects.all()}
-    worker_pks = [existing[id_number].pk for id_number in {c[1] for c in candidates} if id_number in existing]
-    jobs = Employment.objects.values_list(*_KNOWN_JOB_FIELDS, named=True)
-    current = {
-        (job.worker_id, job.start_date, job.employer_key): job
-        for job in filter_in(jobs, "worker_id", worker_pks)
-    }
+def _plan_jobs(
+    plan: Plan, candidates: list, existing: dict, changed_people: set[str], *, locks: set, current: dict
+) -> None:
+    """New and changed jobs; `locks` are the locked (year, quarter)s, `current` the known jobs of the
+    file's known people by natural key. No query: it runs while the new people are being inserted."""
     person_counted: set[str] = set()
     for row, id_number, data, key in candidates:
         worker = existing.get(id_number)
