@@ -218,7 +218,6 @@ def _report_row_errors(plan: Plan, parsed: list) -> None:
     plan.errors.sort(
         key=lambda e: (e.row, R.ALL_HEADERS.index(e.column) if e.column in R.ALL_HEADERS else 99)
     )
-    return plan
 
 
 def _check_rows(
@@ -564,9 +563,8 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
     creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
     if plan.workers_written is None:
         bulk_insert(Worker, _WORKER_COLUMNS, _worker_rows(plan.new_workers, plan.id_infos, batch, creator_id))
-    elif plan.workers_written != set(
-        plan.new_workers
-    ):  # cannot happen for an accepted file (every row valid)
+    elif plan.workers_written != set(plan.new_workers):
+        # Cannot happen for an accepted file: every row is valid, so the early merge is the plan's.
         raise RuntimeError("the people inserted early are not the people the file adds")
     touched_worker_ids = set()  # existing workers whose jobs change: their updated_at moves for API sync
     _update_workers(plan.worker_updates, now)
