@@ -29,7 +29,8 @@ import re
 import struct
 import subprocess
 import sys
-import threading
+import tempfile
+import time
 import unicodedata
 import zipfile
 import zlib
@@ -95,6 +96,7 @@ MAX_TAG_BYTES = 1 * MB  # one XML tag longer than this is not a spreadsheet
 CALAMINE_MAX_CELLS = 4_000_000  # calamine builds a dense rows x columns grid (~32 bytes a cell)
 CALAMINE_MEMORY_LIMIT = 2 * 1024 * MB  # address space of the calamine child process
 CALAMINE_TIMEOUT = 120  # seconds
+CALAMINE_OUTPUT_LIMIT = 512 * MB  # the pickled rows the child may write
 FORMULA_CELLS_SHOWN = 5
 MAX_TEXT_LENGTH = 32_767  # Excel's limit for one cell
 SHOWN_VALUE_LENGTH = 40
@@ -740,16 +742,18 @@ def read_rows(
 # reserves `<sst uniqueCount>` strings before reading one (checked above) - and a date beyond chrono's
 # range panics. In a child either costs this one upload, not the web or Celery worker. Its output is
 # unpickled with only the datetime types allowed, so even a subverted child cannot run code here.
+# Its input and output are unnamed temporary files, not pipes: nothing in the parent has to feed or drain
+# them while the parent is busy scanning the same file (a pipe stalls the child whenever it is full).
 _CALAMINE_CHILD = """
 import io, pickle, resource, sys
 try:
     resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
 except (ValueError, OSError):
     pass
 import python_calamine
-name, _, data = sys.stdin.buffer.read().partition(b"\\0")
-workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-sheet = workbook.get_sheet_by_name(name.decode())
+workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+sheet = workbook.get_sheet_by_name(sys.argv[3])
 rows = sheet.to_python() if sheet.start is not None else []
 # One object per distinct text: pickle then writes each once and the parent holds each once
 # (a return repeats its townships, industries, dates and employers on every row).
@@ -774,41 +778,43 @@ class _RowsUnpickler(pickle.Unpickler):
 
 
 class _CalamineChild:
-    """The calamine child process for one sheet, fed and read by a thread so the parent can work meanwhile.
+    """The calamine child process for one sheet, started at once so the parent can work meanwhile.
 
     A context manager: leaving it kills the child if it is still running."""
 
     def __init__(self, data: bytes, sheet_name: str):
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _CALAMINE_CHILD, str(CALAMINE_MEMORY_LIMIT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        self._input = sheet_name.encode() + b"\0" + data  # XML cannot hold NUL, so no name does
-        self._output: bytes | None = None
-        self._thread = threading.Thread(target=self._talk, name="calamine-child", daemon=True)
-        self._thread.start()
-
-    def _talk(self) -> None:
-        try:
-            self._output, _errors = self._process.communicate(self._input, timeout=CALAMINE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.communicate()
-        except (OSError, ValueError):  # killed by __exit__ while writing: the file was refused anyway
-            self._process.kill()
-            self._process.wait()
-        finally:
-            self._input = b""
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        with tempfile.TemporaryFile() as source:  # the child keeps its own handle on it
+            source.write(data)
+            source.seek(0)
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _CALAMINE_CHILD,
+                    str(CALAMINE_MEMORY_LIMIT),
+                    str(CALAMINE_OUTPUT_LIMIT),
+                    sheet_name,  # an argument, never a shell word; XML cannot hold the NUL argv cannot
+                ],
+                stdin=source,
+                stdout=self._output,
+                stderr=subprocess.DEVNULL,
+            )
+        self._deadline = time.monotonic() + CALAMINE_TIMEOUT
 
     def result(self) -> bytes:
         """The child's output; FILE_CORRUPT if it failed or ran out of time."""
-        self._thread.join()
-        if self._process.returncode != 0 or self._output is None:
+        try:
+            self._process.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.returncode != 0:
             logger.warning("calamine child failed with exit status %s", self._process.returncode)
             raise SpreadsheetError(FILE_CORRUPT)
-        return self._output
+        self._output.seek(0)
+        return self._output.read()
 
     def __enter__(self) -> _CalamineChild:
         return self
@@ -816,7 +822,8 @@ class _CalamineChild:
     def __exit__(self, *exc_info) -> None:
         if self._process.poll() is None:
             self._process.kill()
-        self._thread.join()
+        self._process.wait()
+        self._output.close()
 
 
 def _calamine_rows(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from targets.selectors import industry_lookup, industry_resolve, township_lookup, township_resolve
 from wanzhou_jobs.spreadsheets import clean_text, parse_amount, parse_date, parse_yes_no
 
-from .models import Category, EmploymentForm, Workplace
+from .models import Category, Employer, Employment, EmploymentForm, Worker, Workplace
 from .services import employer_key, worker_check_name
 from .validators import has_invisible_characters, normalise_credit_code, normalise_id_number, normalise_phone
 
@@ -65,6 +65,7 @@ UNKNOWN_FORM = _("就业形式“{value}”不在可选范围内，可选：{cho
 UNKNOWN_CATEGORY = _("人员类别“{value}”无法识别，可选：{choices}。")
 REQUIRED_EMPTY = _("“{header}”为必填项，请填写。")
 TEXT_INVISIBLE = _("含有看不见的字符（如零宽空格、控制字符），请删除后重新输入。")
+TEXT_TOO_LONG = _("内容过长：最多 {limit} 个字，现有 {length} 个字，请精简后重新导入。")
 
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 _FORMS = frozenset(EmploymentForm.values)
@@ -180,20 +181,20 @@ def _run(parser, value) -> tuple[object, tuple[str, ...]]:
 
 # header → (field, parser); a parser returns the value or raises ValidationError saying how to fix it.
 _COLUMNS = {
-    H_NAME: ("name", lambda value: worker_check_name(_text(value))),
+    H_NAME: ("name", lambda value: worker_check_name(_text(value, _limit(Worker, "name")))),
     H_ID: ("id_number", normalise_id_number),
     H_PHONE: ("phone", normalise_phone),
     H_TOWNSHIP: ("township", None),  # None: bound to the file's tables in Lookups
-    H_VILLAGE: ("village", lambda value: _text(value)),
+    H_VILLAGE: ("village", lambda value: _text(value, _limit(Worker, "village"))),
     H_CATEGORIES: ("categories", _categories),
-    H_EMPLOYER: ("employer_name", lambda value: _text(value)),
+    H_EMPLOYER: ("employer_name", lambda value: _text(value, _limit(Employer, "name"))),
     H_CREDIT: ("credit_code", normalise_credit_code),
     H_INDUSTRY: ("industry", None),
     H_WORKPLACE: ("workplace", None),
     H_FORM: ("form", _form),
     H_START: ("start_date", parse_date),
     H_RETURNEE: ("returnee", parse_yes_no),
-    H_CHANNEL: ("channel", lambda value: _text(value)),
+    H_CHANNEL: ("channel", lambda value: _text(value, _limit(Employment, "channel"))),
     H_INCOME: ("monthly_income", parse_amount),
 }
 # Columns whose values repeat across rows; the ID number and phone are each person's own.
@@ -246,11 +247,18 @@ def parse_row(number: int, raw: dict, lookups: Lookups) -> ParsedRow:
     return row
 
 
-def _text(value) -> str:
+def _text(value, limit: int) -> str:
+    """A free-text cell, at most `limit` characters (the ledger field's length)."""
     text = clean_text(value)
     if has_invisible_characters(text):
         raise ValidationError(TEXT_INVISIBLE)
+    if len(text) > limit:
+        raise ValidationError(TEXT_TOO_LONG.format(limit=limit, length=len(text)))
     return text
+
+
+def _limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 def row_values_for_export(employment) -> list:

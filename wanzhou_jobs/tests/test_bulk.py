@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in, reserve_ids
 from workers.models import Worker
 from workers.tests.factories import make_id_number
 
@@ -71,7 +71,7 @@ def test_filter_in_finds_exactly_the_given_values_in_large_numbers(township_a):
 def test_started_insert_rows_are_there_after_wait(township_a):
     rows = [worker_row(township_a, n) for n in range(300)]
     with transaction.atomic():
-        started = StartedInsert(Worker, COLUMNS, rows)
+        started = StartedInsert((Worker, COLUMNS, rows))
         started.wait()
         assert Worker.objects.filter(id_number__in=[r[0] for r in rows]).count() == 300
     started.wait()  # a second wait is harmless
@@ -81,7 +81,7 @@ def test_started_insert_rows_are_there_after_wait(township_a):
 def test_started_insert_rolls_back_with_the_transaction(township_a):
     rows = [worker_row(township_a, n) for n in range(10)]
     with pytest.raises(LookupError), transaction.atomic():
-        StartedInsert(Worker, COLUMNS, rows).wait()
+        StartedInsert((Worker, COLUMNS, rows)).wait()
         raise LookupError("the caller fails after the insert")
     assert not Worker.objects.filter(id_number__in=[r[0] for r in rows]).exists()
 
@@ -89,7 +89,7 @@ def test_started_insert_rolls_back_with_the_transaction(township_a):
 def test_started_insert_raises_djangos_integrity_error_on_wait(township_a):
     row = worker_row(township_a)
     with pytest.raises(IntegrityError), transaction.atomic():
-        StartedInsert(Worker, COLUMNS, [row, row]).wait()
+        StartedInsert((Worker, COLUMNS, [row, row])).wait()
     assert not Worker.objects.filter(id_number=row[0]).exists()
 
 
@@ -98,7 +98,7 @@ def test_started_insert_checks_foreign_keys_before_wait_returns(township_a):
     """The foreign keys are checked on the insert's thread (not left to the commit)."""
     row = worker_row(township_a)[:4] + (987654,)  # no such township
     with transaction.atomic():
-        started = StartedInsert(Worker, COLUMNS, [row])
+        started = StartedInsert((Worker, COLUMNS, [row]))
         with pytest.raises(IntegrityError):
             started.wait()
         transaction.set_rollback(True)
@@ -108,5 +108,61 @@ def test_started_insert_checks_foreign_keys_before_wait_returns(township_a):
 @pytest.mark.django_db(transaction=True)
 def test_started_insert_belongs_inside_a_transaction(township_a):
     with pytest.raises(RuntimeError):
-        StartedInsert(Worker, COLUMNS, [worker_row(township_a)])
+        StartedInsert((Worker, COLUMNS, [worker_row(township_a)]))
     assert not Worker.objects.exists()
+
+
+def test_started_insert_runs_its_inserts_in_order_with_reserved_ids(township_a, reference_data):
+    """Jobs refer to people inserted just before them, by ids reserved beforehand (PostgreSQL) or looked up."""
+    from targets.models import Industry
+    from workers.models import Employer, Employment
+
+    employer = Employer.objects.create(name="万州区测试公司", name_key="万州区测试公司")
+    industry = Industry.objects.first()
+    rows = [worker_row(township_a, n) for n in range(5)]
+    job_columns = [
+        "worker_id",
+        "employer_id",
+        "employer_key",
+        "industry_id",
+        "workplace",
+        "form",
+        "start_date",
+    ]
+    with transaction.atomic():
+        ids = reserve_ids(Worker, len(rows))
+        if ids is None:  # SQLite: insert, then look the people up
+            StartedInsert((Worker, COLUMNS, rows)).wait()
+            ids = [Worker.objects.get(id_number=row[0]).pk for row in rows]
+            workers = ()
+        else:
+            assert len(set(ids)) == 5 and not Worker.objects.filter(pk__in=ids).exists()
+            workers = ((Worker, ["id", *COLUMNS], [(pk, *row) for pk, row in zip(ids, rows, strict=True)]),)
+        jobs = (
+            (pk, employer.pk, employer.name_key, industry.pk, "out_of_city", "单位就业", date(2025, 3, 1))
+            for pk in ids
+        )
+        started = StartedInsert(*workers, (Employment, job_columns, jobs))
+        started.wait()
+    assert sorted(Employment.objects.values_list("worker__id_number", flat=True)) == sorted(
+        r[0] for r in rows
+    )
+    assert dict(Worker.objects.filter(pk__in=ids).values_list("pk", "id_number")) == {
+        pk: row[0] for pk, row in zip(ids, rows, strict=True)
+    }
+    # The sequence moved past the reserved ids: the next person created the usual way gets a new one.
+    assert (
+        Worker.objects.create(
+            id_number=make_id_number(date(1970, 1, 1)),
+            name="王五",
+            sex="1",
+            birth_date=date(1970, 1, 1),
+            township=township_a,
+        ).pk
+        not in ids
+    )
+
+
+def test_started_insert_needs_something_to_insert():
+    with pytest.raises(ValueError):
+        StartedInsert()

@@ -809,6 +809,28 @@ def test_invalid_credit_code(clerk_a, tmp_path):
     assert_refused(clerk_a, path, CREDIT_CODE_CHECK_CHAR, row=2, column=H_CREDIT)
 
 
+@pytest.mark.parametrize(
+    ("column", "limit"),
+    [(H_VILLAGE, 50), (H_EMPLOYER, 200), (H_CHANNEL, 50)],
+    ids=["village", "employer", "channel"],
+)
+def test_text_longer_than_the_ledger_holds(clerk_a, tmp_path, column, limit):
+    """Refused with the limit stated (on PostgreSQL it would otherwise fail the whole import with a 500)."""
+    path = write_return(tmp_path / "long.xlsx", [person(1), person(2, **{column: "长" * (limit + 1)})])
+
+    message = R.TEXT_TOO_LONG.format(limit=limit, length=limit + 1)
+    assert_refused(clerk_a, path, message, row=3, column=column)
+
+
+def test_text_as_long_as_the_ledger_holds_is_imported(clerk_a, tmp_path):
+    row = person(1, **{H_VILLAGE: "村" * 50, H_EMPLOYER: "万州" + "厂" * 198, H_CHANNEL: "渠" * 50})
+    batch, plan = run(clerk_a, write_return(tmp_path / "full.xlsx", [row]))
+
+    assert plan.ok, plan.errors
+    job = Employment.objects.select_related("worker", "employer").get()
+    assert (len(job.worker.village), len(job.employer.name), len(job.channel)) == (50, 200, 50)
+
+
 @pytest.mark.parametrize("income", [-100, "-1.50"], ids=["number", "text"])
 def test_negative_income(clerk_a, tmp_path, income):
     path = write_return(tmp_path / "income.xlsx", [person(1, **{H_INCOME: income})])
