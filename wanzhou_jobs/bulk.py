@@ -54,9 +54,10 @@ class StartedInsert:
     on a thread of their own, on the caller's connection and inside the caller's transaction, and the new
     rows' foreign keys are checked there too (SET CONSTRAINTS ALL IMMEDIATE, then DEFERRED again), so the
     database does its part while Python does something else. Each insert is `(model, columns, rows)`;
-    `rows` may be a generator, consumed on that thread (it must not use the database). The caller must not
-    use the database until it has called `wait()`, which re-raises any database error as Django's.
-    Elsewhere the inserts run at once.
+    `rows` may be a generator, consumed on that thread (it must not use the database), or a callable
+    `rows(cursor)` returning them, called when the inserts before it are done, with a DB-API cursor it
+    may query (to find the ids of the rows just inserted). The caller must not use the database until it
+    has called `wait()`, which re-raises any database error as Django's. Elsewhere the inserts run at once.
     """
 
     def __init__(self, *inserts: tuple[type[models.Model], list[str], Iterable[tuple]]):
@@ -67,25 +68,29 @@ class StartedInsert:
         self._connection = connections[router.db_for_write(inserts[0][0])]
         if self._connection.vendor != "postgresql":
             for model, columns, rows in inserts:
+                if callable(rows):
+                    with self._connection.cursor() as cursor:
+                        rows = rows(cursor)
                 bulk_insert(model, columns, rows)
             return
         if not self._connection.in_atomic_block:
             raise RuntimeError("StartedInsert belongs inside a transaction")
         self._connection.ensure_connection()
-        copies = [_copy_records(model, columns, rows, self._connection) for model, columns, rows in inserts]
         self._thread = threading.Thread(
             target=self._run,
-            args=(self._connection.connection, copies),
+            args=(self._connection.connection, inserts),
             name="started-insert",
             daemon=True,
         )
         self._thread.start()
 
-    def _run(self, raw, copies) -> None:
+    def _run(self, raw, inserts) -> None:
         try:
             with raw.cursor() as cursor:
-                for copy_args in copies:
-                    _copy(cursor, *copy_args)
+                for model, columns, rows in inserts:
+                    if callable(rows):
+                        rows = rows(cursor)
+                    _copy(cursor, *_copy_records(model, columns, rows, self._connection))
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checks what is pending, here and now
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by wait()

@@ -279,11 +279,11 @@ def _check_rows(
 
 def _write_early(
     plan: Plan, parsed: list, merged: dict, existing: dict, current: dict, by_key: dict, *, batch, acting_user
-) -> StartedInsert | None:
-    """Insert what the file adds before its rows are checked, for `_check_rows`: the new people (ids
-    reserved first, so their jobs can name them) and the new jobs (the first row of each natural key the
-    ledger does not hold), with their employers resolved here. On PostgreSQL the inserts run on a thread
-    (`StartedInsert`, returned: wait for it before the next query); elsewhere at once (None).
+) -> StartedInsert:
+    """Insert what the file adds before its rows are checked, for `_check_rows`: its new employers, its
+    new people and its new jobs (the first row of each natural key the ledger does not hold). On
+    PostgreSQL the inserts run on a thread while the rows are checked (`StartedInsert`, returned: wait for
+    it before the next query); elsewhere at once.
 
     Only an accepted file keeps them, and then every row is valid, so they are exactly the plan's
     (`_write` checks); a refused file is rolled back."""
@@ -305,33 +305,39 @@ def _write_early(
         (row.values["id_number"], row.values["start_date"], row.values["employer_key"]) for row in job_rows
     }
     creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
-    worker_ids = dict(plan.known_workers)
     missing = {key: name for key, name in names.items() if key not in by_key}
     employer_ids = reserve_ids(Employer, len(missing))
-    if employer_ids is None:  # not PostgreSQL: insert at once, then look the new rows up
+    if employer_ids is None:  # not PostgreSQL: everything is inserted at once anyway
         plan.employers = _resolve_employers(names, plan.employer_codes)
-        bulk_insert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
-        worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
-        bulk_insert(
-            Employment, _JOB_COLUMNS, _job_rows(job_rows, worker_ids, plan.employers, batch, creator_id)
-        )
-        return None
-    # The new rows' ids are taken from the sequences now, so that the jobs can name their people and
-    # employers before either is inserted; the rows themselves are built on the insert's thread.
-    employers = [
-        (pk, name, key, plan.employer_codes.get(key, ""))
-        for pk, (key, name) in zip(employer_ids, missing.items(), strict=True)
-    ]
-    plan.employers = {key: employer.pk for key, employer in by_key.items() if key in names}
-    plan.employers.update({key: pk for pk, _name, key, _code in employers})
-    plan.employers_created = set(missing)
-    ids = reserve_ids(Worker, len(new))
-    worker_ids.update(zip(new, ids, strict=True))
+        new_employers = ()
+    else:
+        # Their ids are taken from the sequence now, so that the jobs can name them before they exist.
+        rows = [
+            (pk, name, key, plan.employer_codes.get(key, ""))
+            for pk, (key, name) in zip(employer_ids, missing.items(), strict=True)
+        ]
+        plan.employers = {key: employer.pk for key, employer in by_key.items() if key in names}
+        plan.employers.update({key: pk for pk, _name, key, _code in rows})
+        plan.employers_created = set(missing)
+        new_employers = ((Employer, ["id", "name", "name_key", "credit_code"], rows),)
+
+    # Compiled here, run on the insert's thread once the people are in, to find their ids.
+    new_ids_query = (
+        Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk").query.sql_with_params()
+    )
+
+    def jobs(cursor):
+        cursor.execute(*new_ids_query)
+        worker_ids = dict(plan.known_workers)
+        worker_ids.update(cursor.fetchall())
+        return _job_rows(job_rows, worker_ids, plan.employers, batch, creator_id)
+
+    # The rows are built on the insert's thread, as COPY sends them; sex and birth date are read from
+    # the ID numbers there too ({}: nothing is shared with the checks running meanwhile).
     return StartedInsert(
-        (Employer, ["id", "name", "name_key", "credit_code"], employers),
-        # Sex and birth date are read from the ID numbers there too ({}: nothing shared with the checks).
-        (Worker, ["id", *_WORKER_COLUMNS], _worker_rows(new, {}, batch, creator_id, ids=ids)),
-        (Employment, _JOB_COLUMNS, _job_rows(job_rows, worker_ids, plan.employers, batch, creator_id)),
+        *new_employers,
+        (Worker, _WORKER_COLUMNS, _worker_rows(new, {}, batch, creator_id)),
+        (Employment, _JOB_COLUMNS, jobs),
     )
 
 
@@ -742,13 +748,12 @@ _WORKER_COLUMNS = [
 ]
 
 
-def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id, ids=None):
-    """`_WORKER_COLUMNS` values of new people (`_merge_people` entries by ID number), one at a time,
-    preceded by their id when `ids` (reserved, in the same order) are given."""
+def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id):
+    """`_WORKER_COLUMNS` values of new people (`_merge_people` entries by ID number), one at a time."""
     flags = list(CATEGORY_FIELDS.values())
-    for index, (id_number, entry) in enumerate(entries.items()):
+    for id_number, entry in entries.items():
         info = infos.get(id_number) or id_number_info(id_number)
-        row = (
+        yield (
             id_number,
             entry["name"],
             info.sex,
@@ -760,7 +765,6 @@ def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id, ids
             creator_id,
             *(flag in entry["flags"] for flag in flags),
         )
-        yield row if ids is None else (ids[index], *row)
 
 
 _JOB_COLUMNS = [

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in, reserve_ids
 from workers.models import Worker
@@ -112,55 +112,58 @@ def test_started_insert_belongs_inside_a_transaction(township_a):
     assert not Worker.objects.exists()
 
 
-def test_started_insert_runs_its_inserts_in_order_with_reserved_ids(township_a, reference_data):
-    """Jobs refer to people inserted just before them, by ids reserved beforehand (PostgreSQL) or looked up."""
+def test_started_insert_runs_its_inserts_in_order_and_a_later_one_can_query_the_earlier(
+    township_a, reference_data
+):
+    """Jobs refer to people inserted just before them: their rows are made once the people are in."""
     from targets.models import Industry
     from workers.models import Employer, Employment
 
     employer = Employer.objects.create(name="万州区测试公司", name_key="万州区测试公司")
     industry = Industry.objects.first()
-    rows = [worker_row(township_a, n) for n in range(5)]
-    job_columns = [
-        "worker_id",
-        "employer_id",
-        "employer_key",
-        "industry_id",
-        "workplace",
-        "form",
-        "start_date",
-    ]
-    with transaction.atomic():
-        ids = reserve_ids(Worker, len(rows))
-        if ids is None:  # SQLite: insert, then look the people up
-            StartedInsert((Worker, COLUMNS, rows)).wait()
-            ids = [Worker.objects.get(id_number=row[0]).pk for row in rows]
-            workers = ()
-        else:
-            assert len(set(ids)) == 5 and not Worker.objects.filter(pk__in=ids).exists()
-            workers = ((Worker, ["id", *COLUMNS], [(pk, *row) for pk, row in zip(ids, rows, strict=True)]),)
-        jobs = (
+    people = [worker_row(township_a, n) for n in range(5)]
+    columns = ["worker_id", "employer_id", "employer_key", "industry_id", "workplace", "form", "start_date"]
+    sql, params = (
+        Worker.objects.filter(id_number__in=[p[0] for p in people]).values_list("pk").query.sql_with_params()
+    )
+
+    def jobs(cursor):
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        assert len(ids) == 5  # the people are there, inside the same transaction
+        return (
             (pk, employer.pk, employer.name_key, industry.pk, "out_of_city", "单位就业", date(2025, 3, 1))
             for pk in ids
         )
-        started = StartedInsert(*workers, (Employment, job_columns, jobs))
-        started.wait()
+
+    with transaction.atomic():
+        StartedInsert((Worker, COLUMNS, iter(people)), (Employment, columns, jobs)).wait()
     assert sorted(Employment.objects.values_list("worker__id_number", flat=True)) == sorted(
-        r[0] for r in rows
+        p[0] for p in people
     )
-    assert dict(Worker.objects.filter(pk__in=ids).values_list("pk", "id_number")) == {
-        pk: row[0] for pk, row in zip(ids, rows, strict=True)
-    }
-    # The sequence moved past the reserved ids: the next person created the usual way gets a new one.
-    assert (
-        Worker.objects.create(
-            id_number=make_id_number(date(1970, 1, 1)),
-            name="王五",
-            sex="1",
-            birth_date=date(1970, 1, 1),
-            township=township_a,
-        ).pk
-        not in ids
+
+
+@pytest.mark.postgres
+def test_reserved_ids_are_new_and_the_sequence_moves_past_them(township_a):
+    with transaction.atomic():
+        ids = reserve_ids(Worker, 3)
+        assert len(set(ids)) == 3 and not Worker.objects.filter(pk__in=ids).exists()
+        rows = [(pk, *worker_row(township_a, n)) for n, pk in enumerate(ids)]
+        bulk_insert(Worker, ["id", *COLUMNS], rows)
+    assert set(Worker.objects.values_list("pk", flat=True)) == set(ids)
+    birth = date(1970, 1, 1)
+    later = Worker.objects.create(
+        id_number=make_id_number(birth), name="王五", sex="1", birth_date=birth, township=township_a
     )
+    assert later.pk > max(ids)
+    assert reserve_ids(Worker, 0) == []
+
+
+def test_ids_are_reserved_only_on_postgresql():
+    if connection.vendor != "postgresql":
+        assert reserve_ids(Worker, 3) is None
+    else:
+        assert len(reserve_ids(Worker, 3)) == 3
 
 
 def test_started_insert_needs_something_to_insert():
