@@ -9,10 +9,9 @@ Fields not named take their model default; `auto_now` / `auto_now_add` fields ta
 timestamp for the whole call. Primary keys are not returned: callers find the new rows again by a
 column they set (the import batch id, a natural key).
 
-`StartedInsert` is the same insert (or several, one after the other) started on a thread of its own, so
-that the database inserts and checks the rows while the caller goes on with work that does not need it
-(the return import checks its rows meanwhile). `reserve_ids` takes primary keys from a table's sequence
-beforehand, so that rows inserted later in the same run can refer to rows not yet inserted.
+`StartedInsert` is the same insert started on a thread of its own, so that the database inserts and
+checks the rows while the caller goes on with work that does not need it (the return import checks its
+rows meanwhile).
 """
 
 from __future__ import annotations
@@ -50,47 +49,36 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: Iterable[tu
 
 
 class StartedInsert:
-    """`bulk_insert`s that run while the caller goes on (PostgreSQL): the COPYs go out, in the order given,
-    on a thread of their own, on the caller's connection and inside the caller's transaction, and the new
-    rows' foreign keys are checked there too (SET CONSTRAINTS ALL IMMEDIATE, then DEFERRED again), so the
-    database does its part while Python does something else. Each insert is `(model, columns, rows)`;
-    `rows` may be a generator, consumed on that thread (it must not use the database), or a callable
-    `rows(cursor)` returning them, called when the inserts before it are done, with a DB-API cursor it
-    may query (to find the ids of the rows just inserted). The caller must not use the database until it
-    has called `wait()`, which re-raises any database error as Django's. Elsewhere the inserts run at once.
+    """`bulk_insert` that runs while the caller goes on (PostgreSQL): the COPY goes out on a thread of
+    its own, on the caller's connection and inside the caller's transaction, and the new rows' foreign
+    keys are checked there too (SET CONSTRAINTS ALL IMMEDIATE, then DEFERRED again), so the database
+    does its part while Python does something else. The caller must not use the database until it has
+    called `wait()`, which re-raises any database error as Django's. Elsewhere the insert runs at once.
     """
 
-    def __init__(self, *inserts: tuple[type[models.Model], list[str], Iterable[tuple]]):
+    def __init__(self, model: type[models.Model], columns: list[str], rows: list[tuple]):
+        self._connection = connections[router.db_for_write(model)]
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
-        if not inserts:
-            raise ValueError("nothing to insert")
-        self._connection = connections[router.db_for_write(inserts[0][0])]
-        if self._connection.vendor != "postgresql":
-            for model, columns, rows in inserts:
-                if callable(rows):
-                    with self._connection.cursor() as cursor:
-                        rows = rows(cursor)
-                bulk_insert(model, columns, rows)
+        if self._connection.vendor != "postgresql" or not rows:
+            bulk_insert(model, columns, rows)
             return
         if not self._connection.in_atomic_block:
             raise RuntimeError("StartedInsert belongs inside a transaction")
         self._connection.ensure_connection()
+        copy_args = _copy_records(model, columns, rows, self._connection)
         self._thread = threading.Thread(
             target=self._run,
-            args=(self._connection.connection, inserts),
+            args=(self._connection.connection, copy_args),
             name="started-insert",
             daemon=True,
         )
         self._thread.start()
 
-    def _run(self, raw, inserts) -> None:
+    def _run(self, raw, copy_args) -> None:
         try:
             with raw.cursor() as cursor:
-                for model, columns, rows in inserts:
-                    if callable(rows):
-                        rows = rows(cursor)
-                    _copy(cursor, *_copy_records(model, columns, rows, self._connection))
+                _copy(cursor, *copy_args)
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checks what is pending, here and now
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by wait()
@@ -106,29 +94,12 @@ class StartedInsert:
                 raise error
 
 
-def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
-    """`count` new primary keys of `model` taken from its table's sequence (PostgreSQL), for rows the
-    caller inserts itself with `bulk_insert(model, ["id", …], …)`; None elsewhere (insert, then look up)."""
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        return None
-    if count <= 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 def _fields(model, columns: list[str]) -> tuple[list, list]:
-    """The fields named by `columns` (KeyError names a wrong one at once) and the model's other fields
-    (the primary key is among the named ones only when given, from `reserve_ids`)."""
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    """The fields named by `columns` (KeyError names a wrong one at once) and the model's other fields."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
     given = [by_attname[name] for name in columns]
     named = set(columns)
-    return given, [f for f in by_attname.values() if f.attname not in named and not f.primary_key]
+    return given, [f for f in by_attname.values() if f.attname not in named]
 
 
 def _bulk_create(model, columns: list[str], rows: list[tuple], alias: str) -> int:

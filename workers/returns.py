@@ -27,7 +27,7 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import QUARTER_LOCKED, progress_mark_dirty, quarter_of
-from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in, reserve_ids
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
 from wanzhou_jobs.spreadsheets import SpreadsheetError, read_rows
 
 from . import resources as R
@@ -111,10 +111,7 @@ class Plan:
     employer_codes: dict = field(default_factory=dict)  # employer key → credit code to record
     known_workers: dict = field(default_factory=dict)  # id_number → pk of people already in the ledger
     id_infos: dict = field(default_factory=dict)  # id_number → IdNumberInfo (sex, birth date) of new people
-    workers_written: set | None = None  # ID numbers of the new people already inserted (see _write_early)
-    jobs_written: set | None = None  # natural keys of the new jobs already inserted (see _write_early)
-    employers: dict | None = None  # employer key → id of the new jobs' employers, from _write_early
-    employers_created: set | None = None  # keys of the employers _write_early inserted on its thread
+    workers_written: set | None = None  # ID numbers of the new people already inserted (see _check_rows)
     person_updates: int = 0  # rows whose job is unchanged but whose person's record changes
     unchanged: int = 0
     rejected_rows: set = field(default_factory=set)
@@ -229,10 +226,9 @@ def _check_rows(
     """Every rule that needs more than one cell: scoping, the ledger, the rest of the file, employers.
 
     With `write_early` (an import, inside its transaction) and no cell in error, the file's new people
-    and new jobs are inserted while the rows are checked (`_write_early`): if the file is accepted they
-    are exactly what it adds (every row is valid), and if it is refused the transaction rolls them back
-    with everything else. The database inserts and checks them meanwhile, so an import costs little more
-    than its checks."""
+    are inserted while the rows are checked: if the file is accepted they are exactly the people it adds
+    (every row is valid), and if it is refused the transaction rolls them back with everything else. The
+    database inserts and checks them meanwhile, so an import costs less than check-then-write."""
     scope = scope_for(acting_user)
     today = timezone.localdate()
     own = None
@@ -260,9 +256,12 @@ def _check_rows(
     merged = None
     if write_early and batch is not None and not any(row.errors for row in parsed):
         merged = _merge_people(parsed)
-        started = _write_early(
-            plan, parsed, merged, existing, current, employers_by_key, batch=batch, acting_user=acting_user
-        )
+        new = {id_number: entry for id_number, entry in merged.items() if id_number not in existing}
+        for id_number in new:
+            plan.id_infos[id_number] = id_number_info(id_number)
+        creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+        started = StartedInsert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
+        plan.workers_written = set(new)
     try:
         _check_each_row(plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch)
         valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
@@ -275,94 +274,6 @@ def _check_rows(
     finally:
         if started is not None:
             started.wait()  # before the next query; a database error (a person inserted meanwhile) is raised
-
-
-def _write_early(
-    plan: Plan, parsed: list, merged: dict, existing: dict, current: dict, by_key: dict, *, batch, acting_user
-) -> StartedInsert:
-    """Insert what the file adds before its rows are checked, for `_check_rows`: its new employers, its
-    new people and its new jobs (the first row of each natural key the ledger does not hold). On
-    PostgreSQL the inserts run on a thread while the rows are checked (`StartedInsert`, returned: wait for
-    it before the next query); elsewhere at once.
-
-    Only an accepted file keeps them, and then every row is valid, so they are exactly the plan's
-    (`_write` checks); a refused file is rolled back."""
-    new = {id_number: entry for id_number, entry in merged.items() if id_number not in existing}
-    job_rows, keys = [], set()
-    for row in parsed:
-        v = row.values
-        key = (v["id_number"], v["start_date"], v["employer_key"])
-        if key in keys:
-            continue
-        keys.add(key)
-        worker = existing.get(key[0])
-        if worker is None or (worker.pk, key[1], key[2]) not in current:
-            job_rows.append(row)
-    _plan_employer_codes(plan, parsed, by_key)
-    names = {row.values["employer_key"]: row.values["employer_name"] for row in job_rows}
-    plan.workers_written = set(new)
-    plan.jobs_written = {
-        (row.values["id_number"], row.values["start_date"], row.values["employer_key"]) for row in job_rows
-    }
-    creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
-    missing = {key: name for key, name in names.items() if key not in by_key}
-    employer_ids = reserve_ids(Employer, len(missing))
-    if employer_ids is None:  # not PostgreSQL: everything is inserted at once anyway
-        plan.employers = _resolve_employers(names, plan.employer_codes)
-        new_employers = ()
-    else:
-        # Their ids are taken from the sequence now, so that the jobs can name them before they exist.
-        rows = [
-            (pk, name, key, plan.employer_codes.get(key, ""))
-            for pk, (key, name) in zip(employer_ids, missing.items(), strict=True)
-        ]
-        plan.employers = {key: employer.pk for key, employer in by_key.items() if key in names}
-        plan.employers.update({key: pk for pk, _name, key, _code in rows})
-        plan.employers_created = set(missing)
-        new_employers = ((Employer, ["id", "name", "name_key", "credit_code"], rows),)
-
-    # Compiled here, run on the insert's thread once the people are in, to find their ids.
-    new_ids_query = (
-        Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk").query.sql_with_params()
-    )
-
-    def jobs(cursor):
-        cursor.execute(*new_ids_query)
-        worker_ids = dict(plan.known_workers)
-        worker_ids.update(cursor.fetchall())
-        return _job_rows(job_rows, worker_ids, plan.employers, batch, creator_id)
-
-    # The rows are built on the insert's thread, as COPY sends them; sex and birth date are read from
-    # the ID numbers there too ({}: nothing is shared with the checks running meanwhile).
-    return StartedInsert(
-        *new_employers,
-        (Worker, _WORKER_COLUMNS, _worker_rows(new, {}, batch, creator_id)),
-        (Employment, _JOB_COLUMNS, jobs),
-    )
-
-
-def _job_rows(rows: list, worker_ids: dict, employers: dict, batch: ImportBatch, creator_id):
-    """`_JOB_COLUMNS` values of the jobs of parsed rows (as `_write` makes them of the plan's new jobs)."""
-    source = Source.IMPORT.value
-    for row in rows:
-        v = row.values
-        key, workplace_township = v["employer_key"], v["workplace_township"]
-        yield (
-            worker_ids[v["id_number"]],
-            employers[key],
-            key,
-            v["industry"].pk,
-            v["workplace"],
-            workplace_township.pk if workplace_township else None,
-            v["form"] or EmploymentForm.UNIT,
-            v["start_date"],
-            v["returnee"],
-            v["channel"] or "",
-            v["monthly_income"],
-            source,
-            batch.pk,
-            creator_id,
-        )
 
 
 def _check_each_row(
@@ -655,21 +566,38 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
     elif plan.workers_written != set(plan.new_workers):
         # Cannot happen for an accepted file: every row is valid, so the early merge is the plan's.
         raise RuntimeError("the people inserted early are not the people the file adds")
+    touched_worker_ids = set()  # existing workers whose jobs change: their updated_at moves for API sync
     _update_workers(plan.worker_updates, now)
 
-    if plan.jobs_written is None:
-        _insert_new_jobs(plan, batch=batch, creator_id=creator_id)
-    elif plan.jobs_written != {(id_number, data.start_date, key) for id_number, data, key in plan.new_jobs}:
-        raise RuntimeError("the jobs inserted early are not the jobs the file adds")
-    elif plan.employers_created is not None:  # inserted early on PostgreSQL, without the known ones' codes
-        _record_employer_codes(plan.employer_codes, created=plan.employers_created)
-    years = {data.start_date.year for _id_number, data, _key in plan.new_jobs}
-    # Existing workers whose jobs change: their updated_at moves, for the API's incremental sync.
-    touched_worker_ids = {
-        plan.known_workers[id_number]
-        for id_number, _data, _key in plan.new_jobs
-        if id_number not in plan.new_workers
-    }
+    employers = _resolve_employers(plan)
+    worker_ids = dict(plan.known_workers)
+    if plan.new_workers:
+        worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
+    new_jobs = []
+    years = set()
+    for id_number, data, key in plan.new_jobs:
+        new_jobs.append(
+            (
+                worker_ids[id_number],
+                employers[key].pk,
+                key,
+                data.industry.pk,
+                data.workplace,
+                data.workplace_township.pk if data.workplace_township else None,
+                data.form,
+                data.start_date,
+                data.returnee,
+                data.channel or "",
+                data.monthly_income,
+                Source.IMPORT.value,
+                batch.pk,
+                creator_id,
+            )
+        )
+        years.add(data.start_date.year)
+        if id_number not in plan.new_workers:
+            touched_worker_ids.add(worker_ids[id_number])
+    bulk_insert(Employment, _JOB_COLUMNS, new_jobs)
     changed = []
     instances = Employment.objects.in_bulk([job.pk for job, _data in plan.changed_jobs])
     for known_job, data in plan.changed_jobs:
@@ -706,34 +634,6 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
         progress_mark_dirty(sorted(years))
 
 
-def _insert_new_jobs(plan: Plan, *, batch: ImportBatch, creator_id) -> None:
-    names = {key: data.employer_name for _id_number, data, key in plan.new_jobs}
-    employers = _resolve_employers(names, plan.employer_codes)
-    worker_ids = dict(plan.known_workers)
-    if plan.new_workers:
-        worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
-    new_jobs = [
-        (
-            worker_ids[id_number],
-            employers[key],
-            key,
-            data.industry.pk,
-            data.workplace,
-            data.workplace_township.pk if data.workplace_township else None,
-            data.form,
-            data.start_date,
-            data.returnee,
-            data.channel or "",
-            data.monthly_income,
-            Source.IMPORT.value,
-            batch.pk,
-            creator_id,
-        )
-        for id_number, data, key in plan.new_jobs
-    ]
-    bulk_insert(Employment, _JOB_COLUMNS, new_jobs)
-
-
 _WORKER_COLUMNS = [
     "id_number",
     "name",
@@ -748,23 +648,27 @@ _WORKER_COLUMNS = [
 ]
 
 
-def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id):
-    """`_WORKER_COLUMNS` values of new people (`_merge_people` entries by ID number), one at a time."""
+def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id) -> list[tuple]:
+    """`_WORKER_COLUMNS` values of new people (`_merge_people` entries by ID number)."""
     flags = list(CATEGORY_FIELDS.values())
+    rows = []
     for id_number, entry in entries.items():
         info = infos.get(id_number) or id_number_info(id_number)
-        yield (
-            id_number,
-            entry["name"],
-            info.sex,
-            info.birth_date,
-            entry["phone"],
-            entry["township"].pk,
-            entry["village"],
-            batch.pk,
-            creator_id,
-            *(flag in entry["flags"] for flag in flags),
+        rows.append(
+            (
+                id_number,
+                entry["name"],
+                info.sex,
+                info.birth_date,
+                entry["phone"],
+                entry["township"].pk,
+                entry["village"],
+                batch.pk,
+                creator_id,
+                *(flag in entry["flags"] for flag in flags),
+            )
         )
+    return rows
 
 
 _JOB_COLUMNS = [
@@ -800,12 +704,13 @@ def _update_workers(updates: dict[int, dict], now) -> None:
         Employment.objects.filter(worker_id__in=pks[start : start + 2000]).update(updated_at=now)
 
 
-def _resolve_employers(names: dict[str, str], codes: dict[str, str]) -> dict[str, int]:
-    """Ids of the employers by normalised name (`names`: key → name as written), created in bulk where
-    missing; credit codes the file gave for employers without one (`codes`) are recorded."""
+def _resolve_employers(plan: Plan) -> dict[str, Employer]:
+    """Employers of the new jobs by normalised name, created in bulk where missing; credit codes the file
+    gave for employers without one are recorded (the checks made sure no code is taken twice)."""
+    names = {key: data.employer_name for _id_number, data, key in plan.new_jobs}
     found = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", names)}
     missing = [
-        Employer(name=name, name_key=key, credit_code=codes.get(key, ""))
+        Employer(name=name, name_key=key, credit_code=plan.employer_codes.get(key, ""))
         for key, name in names.items()
         if key not in found
     ]
@@ -813,16 +718,11 @@ def _resolve_employers(names: dict[str, str], codes: dict[str, str]) -> dict[str
     found.update(
         {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", [m.name_key for m in missing])}
     )
-    _record_employer_codes(codes, created={m.name_key for m in missing})
-    return {key: employer.pk for key, employer in found.items()}
-
-
-def _record_employer_codes(codes: dict[str, str], *, created: set[str]) -> None:
-    """Credit codes the file gave for known employers that have none yet (the checks made sure no code
-    is taken twice); `created` employers got theirs when they were inserted."""
-    for key, code in codes.items():
+    created = {m.name_key for m in missing}
+    for key, code in plan.employer_codes.items():
         if key not in created:
             Employer.objects.filter(name_key=key, credit_code="").update(credit_code=code)
+    return found
 
 
 # --- The batch lifecycle -------------------------------------------------------------------------------
@@ -890,17 +790,13 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
     for attempt in (1, 2):
         plan, parsed = _parse_file(path, progress=_progress_updater(batch))
         try:
-            _check_and_write(plan, parsed, batch=batch, acting_user=acting_user, write_early=attempt == 1)
+            _check_and_write(plan, parsed, batch=batch, acting_user=acting_user)
         except _Refused:
             break
         except IntegrityError:
-            # Someone registered one of the file's new people or jobs between the check and the write, or
-            # a row the checks would refuse broke a database constraint while it was written early: check
-            # the file again against the ledger as it is now (it rolled back; nothing was written), and
-            # write only after checking.
-            logger.info(
-                "import batch %s met a concurrent change or a constraint (attempt %s)", batch.pk, attempt
-            )
+            # Someone registered one of the file's new people or jobs between the check and the write:
+            # check the file again against the ledger as it is now (it rolled back; nothing was written).
+            logger.info("import batch %s met a concurrent change (attempt %s)", batch.pk, attempt)
             if attempt == 2:
                 plan = Plan(rows_total=plan.rows_total, errors=[RowIssue(0, "", "", str(CONCURRENT_CHANGE))])
                 break
@@ -915,7 +811,7 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
     return batch, plan
 
 
-def _check_and_write(plan: Plan, parsed: list, *, batch: ImportBatch, acting_user, write_early: bool) -> None:
+def _check_and_write(plan: Plan, parsed: list, *, batch: ImportBatch, acting_user) -> None:
     """Check the parsed rows and write them with the batch's own record, all in one transaction (a crash
     leaves neither); `_Refused` if any row is wrong. The rows are written in bulk (no per-row audit
     entries); they carry the batch id, and one audit event records the import with its counts."""
@@ -924,7 +820,7 @@ def _check_and_write(plan: Plan, parsed: list, *, batch: ImportBatch, acting_use
         audit.audit_context(door=audit.DOOR_IMPORT, actor=acting_user, batch=batch.pk),
     ):
         if parsed:
-            _check_rows(plan, parsed, acting_user=acting_user, batch=batch, write_early=write_early)
+            _check_rows(plan, parsed, acting_user=acting_user, batch=batch, write_early=True)
         _report_row_errors(plan, parsed)
         if not plan.ok:
             raise _Refused  # rolls back the people inserted while the rows were checked

@@ -3,9 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in, reserve_ids
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
 from workers.models import Worker
 from workers.tests.factories import make_id_number
 
@@ -71,7 +71,7 @@ def test_filter_in_finds_exactly_the_given_values_in_large_numbers(township_a):
 def test_started_insert_rows_are_there_after_wait(township_a):
     rows = [worker_row(township_a, n) for n in range(300)]
     with transaction.atomic():
-        started = StartedInsert((Worker, COLUMNS, rows))
+        started = StartedInsert(Worker, COLUMNS, rows)
         started.wait()
         assert Worker.objects.filter(id_number__in=[r[0] for r in rows]).count() == 300
     started.wait()  # a second wait is harmless
@@ -81,7 +81,7 @@ def test_started_insert_rows_are_there_after_wait(township_a):
 def test_started_insert_rolls_back_with_the_transaction(township_a):
     rows = [worker_row(township_a, n) for n in range(10)]
     with pytest.raises(LookupError), transaction.atomic():
-        StartedInsert((Worker, COLUMNS, rows)).wait()
+        StartedInsert(Worker, COLUMNS, rows).wait()
         raise LookupError("the caller fails after the insert")
     assert not Worker.objects.filter(id_number__in=[r[0] for r in rows]).exists()
 
@@ -89,7 +89,7 @@ def test_started_insert_rolls_back_with_the_transaction(township_a):
 def test_started_insert_raises_djangos_integrity_error_on_wait(township_a):
     row = worker_row(township_a)
     with pytest.raises(IntegrityError), transaction.atomic():
-        StartedInsert((Worker, COLUMNS, [row, row])).wait()
+        StartedInsert(Worker, COLUMNS, [row, row]).wait()
     assert not Worker.objects.filter(id_number=row[0]).exists()
 
 
@@ -98,7 +98,7 @@ def test_started_insert_checks_foreign_keys_before_wait_returns(township_a):
     """The foreign keys are checked on the insert's thread (not left to the commit)."""
     row = worker_row(township_a)[:4] + (987654,)  # no such township
     with transaction.atomic():
-        started = StartedInsert((Worker, COLUMNS, [row]))
+        started = StartedInsert(Worker, COLUMNS, [row])
         with pytest.raises(IntegrityError):
             started.wait()
         transaction.set_rollback(True)
@@ -108,64 +108,5 @@ def test_started_insert_checks_foreign_keys_before_wait_returns(township_a):
 @pytest.mark.django_db(transaction=True)
 def test_started_insert_belongs_inside_a_transaction(township_a):
     with pytest.raises(RuntimeError):
-        StartedInsert((Worker, COLUMNS, [worker_row(township_a)]))
+        StartedInsert(Worker, COLUMNS, [worker_row(township_a)])
     assert not Worker.objects.exists()
-
-
-def test_started_insert_runs_its_inserts_in_order_and_a_later_one_can_query_the_earlier(
-    township_a, reference_data
-):
-    """Jobs refer to people inserted just before them: their rows are made once the people are in."""
-    from targets.models import Industry
-    from workers.models import Employer, Employment
-
-    employer = Employer.objects.create(name="万州区测试公司", name_key="万州区测试公司")
-    industry = Industry.objects.first()
-    people = [worker_row(township_a, n) for n in range(5)]
-    columns = ["worker_id", "employer_id", "employer_key", "industry_id", "workplace", "form", "start_date"]
-    sql, params = (
-        Worker.objects.filter(id_number__in=[p[0] for p in people]).values_list("pk").query.sql_with_params()
-    )
-
-    def jobs(cursor):
-        cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
-        assert len(ids) == 5  # the people are there, inside the same transaction
-        return (
-            (pk, employer.pk, employer.name_key, industry.pk, "out_of_city", "单位就业", date(2025, 3, 1))
-            for pk in ids
-        )
-
-    with transaction.atomic():
-        StartedInsert((Worker, COLUMNS, iter(people)), (Employment, columns, jobs)).wait()
-    assert sorted(Employment.objects.values_list("worker__id_number", flat=True)) == sorted(
-        p[0] for p in people
-    )
-
-
-@pytest.mark.postgres
-def test_reserved_ids_are_new_and_the_sequence_moves_past_them(township_a):
-    with transaction.atomic():
-        ids = reserve_ids(Worker, 3)
-        assert len(set(ids)) == 3 and not Worker.objects.filter(pk__in=ids).exists()
-        rows = [(pk, *worker_row(township_a, n)) for n, pk in enumerate(ids)]
-        bulk_insert(Worker, ["id", *COLUMNS], rows)
-    assert set(Worker.objects.values_list("pk", flat=True)) == set(ids)
-    birth = date(1970, 1, 1)
-    later = Worker.objects.create(
-        id_number=make_id_number(birth), name="王五", sex="1", birth_date=birth, township=township_a
-    )
-    assert later.pk > max(ids)
-    assert reserve_ids(Worker, 0) == []
-
-
-def test_ids_are_reserved_only_on_postgresql():
-    if connection.vendor != "postgresql":
-        assert reserve_ids(Worker, 3) is None
-    else:
-        assert len(reserve_ids(Worker, 3)) == 3
-
-
-def test_started_insert_needs_something_to_insert():
-    with pytest.raises(ValueError):
-        StartedInsert()
