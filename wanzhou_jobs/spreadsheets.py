@@ -784,23 +784,27 @@ class _CalamineChild:
 
     def __init__(self, data: bytes, sheet_name: str):
         self._output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
-        with tempfile.TemporaryFile() as source:  # the child keeps its own handle on it
-            source.write(data)
-            source.seek(0)
-            self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-c",
-                    _CALAMINE_CHILD,
-                    str(CALAMINE_MEMORY_LIMIT),
-                    str(CALAMINE_OUTPUT_LIMIT),
-                    sheet_name,  # an argument, never a shell word; XML cannot hold the NUL argv cannot
-                ],
-                stdin=source,
-                stdout=self._output,
-                stderr=subprocess.DEVNULL,
-            )
+        try:
+            with tempfile.TemporaryFile() as source:  # the child keeps its own handle on it
+                source.write(data)
+                source.seek(0)
+                self._process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-I",
+                        "-c",
+                        _CALAMINE_CHILD,
+                        str(CALAMINE_MEMORY_LIMIT),
+                        str(CALAMINE_OUTPUT_LIMIT),
+                        sheet_name,  # an argument, never a shell word; XML cannot hold the NUL argv cannot
+                    ],
+                    stdin=source,
+                    stdout=self._output,
+                    stderr=subprocess.DEVNULL,
+                )
+        except BaseException:
+            self._output.close()  # no child, so no __exit__ to close it
+            raise
         self._deadline = time.monotonic() + CALAMINE_TIMEOUT
 
     def result(self) -> bytes:

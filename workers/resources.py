@@ -179,22 +179,27 @@ def _run(parser, value) -> tuple[object, tuple[str, ...]]:
         return None, tuple(str(m) for m in exc.messages)
 
 
+# The ledger fields' lengths, looked up once: a longer cell is refused, not cut or failed in the database.
+_VILLAGE_MAX = Worker._meta.get_field("village").max_length
+_EMPLOYER_MAX = Employer._meta.get_field("name").max_length
+_CHANNEL_MAX = Employment._meta.get_field("channel").max_length
+
 # header → (field, parser); a parser returns the value or raises ValidationError saying how to fix it.
 _COLUMNS = {
-    H_NAME: ("name", lambda value: worker_check_name(_text(value, _limit(Worker, "name")))),
+    H_NAME: ("name", lambda value: worker_check_name(_text(value))),  # its length is the ledger rule's
     H_ID: ("id_number", normalise_id_number),
     H_PHONE: ("phone", normalise_phone),
     H_TOWNSHIP: ("township", None),  # None: bound to the file's tables in Lookups
-    H_VILLAGE: ("village", lambda value: _text(value, _limit(Worker, "village"))),
+    H_VILLAGE: ("village", lambda value: _text(value, _VILLAGE_MAX)),
     H_CATEGORIES: ("categories", _categories),
-    H_EMPLOYER: ("employer_name", lambda value: _text(value, _limit(Employer, "name"))),
+    H_EMPLOYER: ("employer_name", lambda value: _text(value, _EMPLOYER_MAX)),
     H_CREDIT: ("credit_code", normalise_credit_code),
     H_INDUSTRY: ("industry", None),
     H_WORKPLACE: ("workplace", None),
     H_FORM: ("form", _form),
     H_START: ("start_date", parse_date),
     H_RETURNEE: ("returnee", parse_yes_no),
-    H_CHANNEL: ("channel", lambda value: _text(value, _limit(Employment, "channel"))),
+    H_CHANNEL: ("channel", lambda value: _text(value, _CHANNEL_MAX)),
     H_INCOME: ("monthly_income", parse_amount),
 }
 # Columns whose values repeat across rows; the ID number and phone are each person's own.
@@ -247,18 +252,14 @@ def parse_row(number: int, raw: dict, lookups: Lookups) -> ParsedRow:
     return row
 
 
-def _text(value, limit: int) -> str:
-    """A free-text cell, at most `limit` characters (the ledger field's length)."""
+def _text(value, limit: int | None = None) -> str:
+    """A free-text cell, at most `limit` characters (the ledger field's length) when given."""
     text = clean_text(value)
     if has_invisible_characters(text):
         raise ValidationError(TEXT_INVISIBLE)
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         raise ValidationError(TEXT_TOO_LONG.format(limit=limit, length=len(text)))
     return text
-
-
-def _limit(model, name: str) -> int:
-    return model._meta.get_field(name).max_length
 
 
 def row_values_for_export(employment) -> list:
