@@ -731,9 +731,12 @@ def _resolve_employers(plan: Plan) -> dict[str, Employer]:
 def _store_plan(batch: ImportBatch, plan: Plan) -> None:
     batch.rows_total = plan.rows_total
     batch.rows_processed = plan.rows_total
-    batch.rows_new = len(plan.new_jobs)
-    batch.rows_updated = len(plan.changed_jobs) + plan.person_updates
-    batch.rows_unchanged = plan.unchanged
+    # A refused file writes nothing, so it has no new, updated or unchanged rows: counting the rows that
+    # would have been new would read, in the history and the summary, as if some had been imported.
+    written = not plan.errors
+    batch.rows_new = len(plan.new_jobs) if written else 0
+    batch.rows_updated = len(plan.changed_jobs) + plan.person_updates if written else 0
+    batch.rows_unchanged = plan.unchanged if written else 0
     batch.rows_rejected = len(plan.rejected_rows) or (plan.rows_total if plan.errors else 0)
     batch.errors = [e.as_dict() for e in plan.errors[:5000]]
     batch.warnings = plan.warnings[:1000]
@@ -929,6 +932,10 @@ def return_rollback(*, batch: ImportBatch, acting_user, reason: str) -> ImportBa
 
 
 def return_summary(batch: ImportBatch) -> str:
+    if batch.status == ImportBatch.Status.REJECTED:
+        return str(_("共 {total} 行：有错误 {rejected} 行，整份文件没有写入，请改正后重新上传。")).format(
+            total=batch.rows_total, rejected=batch.rows_rejected
+        )
     return str(
         _("共 {total} 行：新增 {new}，未变化 {unchanged}，更新 {updated}，有错误 {rejected}。")
     ).format(

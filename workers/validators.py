@@ -81,6 +81,7 @@ MIN_BIRTH_YEAR = 1880
 # Every pattern is re.ASCII: \d must not match other scripts' digits (e.g. "٣"), which NFKC keeps.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"  # indexed by S mod 11
+_ID_ZERO_OFFSET = 48 * sum(_ID_WEIGHTS)
 _ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 _LEGACY_ID_RE = re.compile(r"^\d{15}$", re.ASCII)
 _LEGACY_RESERVED_SEQUENCES = range(996, 1000)
@@ -137,7 +138,8 @@ def id_number_check_char(body17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits of an ID number."""
     if len(body17) != 17 or not body17.isascii() or not body17.isdigit():
         raise ValueError("body17 must be 17 ASCII digits")
-    total = sum(map(mul, map(int, body17), _ID_WEIGHTS))  # the hot path of a 50,000-row import
+    # The hot path of a 50,000-row import: ASCII codes weighted, less the weighted code of "0" (48).
+    total = sum(map(mul, body17.encode(), _ID_WEIGHTS)) - _ID_ZERO_OFFSET
     return _ID_CHECK_CHARS[total % 11]
 
 
@@ -149,20 +151,23 @@ def normalise_id_number(value, *, today: date | None = None) -> str:
 
 def normalise_id_number_ex(value, *, today: date | None = None) -> tuple[str, list[str]]:
     """Like `normalise_id_number`, also returning warnings (Chinese) that call for manual review."""
-    text = _prepare(
-        value,
-        required=ID_NUMBER_REQUIRED,
-        invisible=ID_NUMBER_INVISIBLE,
-        numeric=ID_NUMBER_NUMERIC,
-        invalid=ID_NUMBER_FORMAT,
-    )
-
-    legacy = bool(_LEGACY_ID_RE.match(text))
-    if legacy:
-        body = text[:6] + "19" + text[6:]
-        text = body + id_number_check_char(body)
-    if not _ID_RE.match(text):
-        raise ValidationError(ID_NUMBER_FORMAT, code="format")
+    if type(value) is str and _ID_RE.fullmatch(value):
+        # Already the stored form (most cells of a return): `_prepare` would leave it as it is.
+        text, legacy = value, False
+    else:
+        text = _prepare(
+            value,
+            required=ID_NUMBER_REQUIRED,
+            invisible=ID_NUMBER_INVISIBLE,
+            numeric=ID_NUMBER_NUMERIC,
+            invalid=ID_NUMBER_FORMAT,
+        )
+        legacy = bool(_LEGACY_ID_RE.match(text))
+        if legacy:
+            body = text[:6] + "19" + text[6:]
+            text = body + id_number_check_char(body)
+        if not _ID_RE.match(text):
+            raise ValidationError(ID_NUMBER_FORMAT, code="format")
 
     _id_birth_date(text, today=today)
     if text[17] != id_number_check_char(text[:17]):

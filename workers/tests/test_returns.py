@@ -727,6 +727,34 @@ def test_wrong_check_digit(clerk_a, tmp_path):
     assert plan.errors[0].value == wrong
 
 
+def test_a_refused_file_counts_no_row_as_new(clerk_a, tmp_path, storage):
+    """Two good rows and a bad one: nothing is written, so the batch and its summary count no row as new."""
+    wrong = id_for(3)[:17] + ("7" if id_for(3)[17] != "7" else "8")
+    path = write_return(tmp_path / "mixed.xlsx", [person(1), person(2), person(3, **{H_ID: wrong})])
+
+    batch, plan = run(clerk_a, path)
+
+    assert not plan.ok
+    batch.refresh_from_db()
+    assert (
+        batch.rows_total,
+        batch.rows_new,
+        batch.rows_unchanged,
+        batch.rows_updated,
+        batch.rows_rejected,
+    ) == (
+        3,
+        0,
+        0,
+        0,
+        1,
+    )
+    assert return_summary(batch) == "共 3 行：有错误 1 行，整份文件没有写入，请改正后重新上传。"
+    code, _out, err = cli(path, clerk_a)
+    assert code == 1
+    assert "未导入。共 3 行：有错误 1 行，整份文件没有写入，请改正后重新上传。" in err.splitlines()
+
+
 def test_31_february_in_the_id_number(clerk_a, tmp_path):
     body = "50010119900231123"
     id_number = body + id_number_check_char(body)
