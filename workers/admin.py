@@ -145,7 +145,11 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("township").annotate(job_count=Count("employments"))
+            super()
+            .get_queryset(request)
+            .select_related("township")
+            .annotate(job_count=Count("employments"))
+            .order_by(*Worker._meta.ordering)  # GROUP BY drops Meta.ordering; autocomplete pages need one
         )
 
     @admin.display(description=_("公民身份号码"), ordering="id_number")
@@ -328,7 +332,11 @@ class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("township").annotate(member_count=Count("members"))
+            super()
+            .get_queryset(request)
+            .select_related("township")
+            .annotate(member_count=Count("members"))
+            .order_by(*Household._meta.ordering)  # GROUP BY drops Meta.ordering; autocomplete pages need one
         )
 
     @admin.display(description=_("成员数"), ordering="member_count")
