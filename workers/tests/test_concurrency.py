@@ -167,10 +167,10 @@ def test_same_employment_recorded_twice(monkeypatch, clerk_a, clerk_a2, township
 def register_meanwhile(monkeypatch, clerk, township, numbers: list[int]) -> list[str]:
     """Each time the import merges the file's people (just before it inserts the new ones), another clerk
     registers the next of `numbers` in a transaction of their own that commits first."""
-    from workers import returns
+    from workers.returns import checks  # where the import looks `_merge_people` up
     from workers.tests.test_returns import id_for, name_for
 
-    original = returns._merge_people
+    original = checks._merge_people
     pending = list(numbers)
     registered: list[str] = []
 
@@ -186,7 +186,7 @@ def register_meanwhile(monkeypatch, clerk, township, numbers: list[int]) -> list
             registered.append(id_for(n))
         return original(rows)
 
-    monkeypatch.setattr(returns, "_merge_people", merge_after_a_registration)
+    monkeypatch.setattr(checks, "_merge_people", merge_after_a_registration)
     return registered
 
 
