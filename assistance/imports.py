@@ -172,7 +172,7 @@ def participants_import(
             continue
         seen[worker.pk] = row.number
         try:
-            services._participation_check(course, completed, certificate)
+            services.training._participation_check(course, completed, certificate)
         except ValidationError as exc:
             column = H_CERTIFICATE if "certificate" in exc.message_dict else H_COMPLETED
             result.errors.append(RowError(row.number, column, "；".join(exc.messages)))

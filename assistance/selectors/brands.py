@@ -1,0 +1,43 @@
+"""**Labour brands / gig markets** in Y (issue 9): distinct workers with an employment starting in Y up to D
+whose channel is the brand's (market's) name; for gig markets also the generic channel "零工市场".
+"""
+
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from workers.models import Employment
+from workers.selectors import year_window
+
+from ..models import GigMarket, LabourBrand
+from ._common import _ids_filter
+
+GENERIC_GIG_CHANNEL = "零工市场"
+
+
+def channel_employments(*, channels, year: int, as_of: date | None = None, township_ids=None) -> QuerySet:
+    """Employments starting in `year` up to `as_of` whose channel is one of `channels`."""
+    start, end = year_window(year, as_of)
+    jobs = Employment.objects.filter(channel__in=list(channels), start_date__gte=start, start_date__lte=end)
+    return _ids_filter(jobs, township_ids, "worker__township_id")
+
+
+def channel_people(*, channels, year: int, as_of: date | None = None, township_ids=None) -> dict:
+    """{"total": distinct workers over all channels, "by_channel": {channel: distinct workers}}."""
+    jobs = channel_employments(channels=channels, year=year, as_of=as_of, township_ids=township_ids)
+    by_channel = dict(
+        jobs.order_by()
+        .values("channel")
+        .annotate(n=Count("worker_id", distinct=True))
+        .values_list("channel", "n")
+    )
+    total = jobs.order_by().values("worker_id").distinct().count()
+    return {"total": total, "by_channel": by_channel}
+
+
+def brand_channels() -> list[str]:
+    return list(LabourBrand.objects.values_list("name", flat=True))
+
+
+def gig_channels() -> list[str]:
+    return [*GigMarket.objects.values_list("name", flat=True), GENERIC_GIG_CHANNEL]

@@ -1,0 +1,130 @@
+"""**1131 status** (issue 9) of a person in year Y: complete when the person has, dated in Y, at least 1
+policy briefing, 1 career guidance, 3 job pushes and 1 training referral. People counted for a township's
+completion rate: workers of the township with an enrolment overlapping Y (up to the as-of date). The clerk's
+worklist is the incomplete ones still in assistance; `enrolled_between` is also what the household rule means
+by an enrolled member.
+"""
+
+from datetime import date
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from targets.scoping import scope_queryset
+from workers.models import Worker
+from workers.selectors import year_window
+
+from ..models import ROUTINE_1131, Enrolment, ServiceKind, ServiceRecord
+from ._common import _ids_filter
+
+_COUNT_FIELDS = {
+    ServiceKind.POLICY: "n_policy",
+    ServiceKind.GUIDANCE: "n_guidance",
+    ServiceKind.JOB_PUSH: "n_job_push",
+    ServiceKind.TRAINING_REFERRAL: "n_training",
+}
+
+
+def enrolled_between(first, last, *, worker_ref: str = "pk") -> Exists:
+    """Workers with an enrolment sharing at least one day with [first, last]."""
+    return Exists(
+        Enrolment.objects.filter(worker=OuterRef(worker_ref), entry_date__lte=last).filter(
+            Q(exit_date__isnull=True) | Q(exit_date__gte=first)
+        )
+    )
+
+
+def _service_count(kind: str, start: date, end: date) -> Coalesce:
+    counts = (
+        ServiceRecord.objects.filter(worker=OuterRef("pk"), kind=kind, date__gte=start, date__lte=end)
+        .order_by()
+        .values("worker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def _complete_condition() -> Q:
+    return Q(**{f"{field}__gte": ROUTINE_1131[kind] for kind, field in _COUNT_FIELDS.items()})
+
+
+def routine_people(*, year: int, as_of: date | None = None, township_ids=None) -> QuerySet:
+    """Workers enrolled at some time in `year` (up to `as_of`), annotated with their 1131 counts of the
+    year (`n_policy`, `n_guidance`, `n_job_push`, `n_training`), `complete`, and `open_entry_date` (entry of
+    the open enrolment, None when they have left assistance)."""
+    start, end = year_window(year, as_of)
+    open_entry = Enrolment.objects.filter(worker=OuterRef("pk"), exit_date__isnull=True).values("entry_date")[
+        :1
+    ]
+    workers = (
+        Worker.objects.filter(enrolled_between(start, end))
+        .annotate(
+            **{field: _service_count(kind, start, end) for kind, field in _COUNT_FIELDS.items()},
+            open_entry_date=Subquery(open_entry),
+        )
+        .annotate(
+            complete=Case(
+                When(_complete_condition(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related("township")
+    )
+    return _ids_filter(workers, township_ids, "township_id")
+
+
+def routine_missing(worker) -> list[str]:
+    """What an annotated worker still lacks this year, e.g. ["岗位推送 2 次", "职业指导 1 次"]."""
+    missing = []
+    for kind, field in _COUNT_FIELDS.items():
+        gap = ROUTINE_1131[kind] - getattr(worker, field)
+        if gap > 0:
+            missing.append(f"{ServiceKind(kind).label} {gap} 次")
+    return missing
+
+
+def worklist(*, user, year: int | None = None, today: date | None = None) -> QuerySet:
+    """A clerk's people in assistance now whose 1131 routine of the year is incomplete, longest waiting first
+    (oldest entry into assistance, then the person registered first)."""
+    today = today or timezone.localdate()
+    year = year or today.year
+    people = routine_people(year=year, as_of=today if year == today.year else None).filter(
+        open_entry_date__isnull=False, complete=False
+    )
+    return scope_queryset(people, user, township_field="township").order_by("open_entry_date", "pk")
+
+
+def routine_rates(*, year: int, as_of: date | None = None, township_ids=None) -> dict[int, dict]:
+    """Per township id: people counted, people complete, completion rate (one grouped query)."""
+    start, end = year_window(year, as_of)
+    rows = (
+        Worker.objects.filter(enrolled_between(start, end))
+        .alias(**{field: _service_count(kind, start, end) for kind, field in _COUNT_FIELDS.items()})
+        .values("township_id")
+        .annotate(people=Count("pk"), complete=Count("pk", filter=_complete_condition()))
+        .order_by("township_id")
+    )
+    rows = _ids_filter(rows, township_ids, "township_id")
+    return {
+        r["township_id"]: {
+            "people": r["people"],
+            "complete": r["complete"],
+            "rate": round(r["complete"] / r["people"], 4) if r["people"] else None,
+        }
+        for r in rows
+    }

@@ -1,0 +1,123 @@
+"""Every write of employment assistance (issue 9). Forms, the admin and the spreadsheet import call these.
+
+Each function checks township scoping for the acting user (`targets.scoping`), validates with a Chinese
+message the clerk can act on, and changes nothing when it refuses (one transaction). Writes that must not
+race for one person (enrolment, posts) lock the worker row first, so two clerks cannot both succeed. The
+writes live by subject — `enrolment`, `routine` ("1131" service records), `welfare_posts`, `training`,
+`recruitment` (events), `brands` (labour brands and gig markets) — over the shared checks of `_common`;
+this package re-exports them, so callers keep writing `services.post_assign(...)`.
+"""
+
+from ._common import DATE_IN_FUTURE, FIELD_TOO_LONG, NAME_REQUIRED, ONLY_BUREAU
+from .brands import BRAND_EXISTS, MARKET_EXISTS, PLAN_BRANDS, brand_save, brands_load, market_save
+from .enrolment import (
+    ALREADY_ENROLLED,
+    ALREADY_EXITED,
+    CATEGORY_INVALID,
+    ENTRY_BEFORE_LAST_EXIT,
+    ENTRY_REASON_REQUIRED,
+    EXIT_BEFORE_ENTRY,
+    EXIT_NOTE_REQUIRED,
+    EXIT_REASON_INVALID,
+    enrolled_on,
+    enrolment_enter,
+    enrolment_exit,
+)
+from .recruitment import COUNT_NEGATIVE, EVENT_MODE_INVALID, HIRES_EXCEED_ATTENDEES, event_record
+from .routine import (
+    JOB_PUSH_NEEDS_POST,
+    NOT_ENROLLED_ON,
+    PROVIDER_REQUIRED,
+    SERVICE_DUPLICATE,
+    SERVICE_KIND_INVALID,
+    service_check,
+    service_delete,
+    service_record,
+)
+from .training import (
+    CERTIFICATE_NEEDS_COMPLETION,
+    COMPLETE_BEFORE_END,
+    COURSE_END_BEFORE_START,
+    COURSE_KIND_INVALID,
+    FOLLOW_UP_MONTHS,
+    PARTICIPANT_DUPLICATE,
+    course_save,
+    ensure_course_visible,
+    follow_up_until,
+    participant_add,
+    participant_remove,
+    participant_update,
+)
+from .welfare_posts import (
+    POST_ALREADY_ENDED,
+    POST_END_BEFORE_START,
+    POST_KIND_INVALID,
+    POST_OTHER_NEEDS_TITLE,
+    POST_OVERLAP,
+    POST_SUBSIDY_NEGATIVE,
+    post_assign,
+    post_end,
+)
+
+__all__ = [
+    # enrolment
+    "ALREADY_ENROLLED",
+    "ENTRY_BEFORE_LAST_EXIT",
+    "ENTRY_REASON_REQUIRED",
+    "CATEGORY_INVALID",
+    "ALREADY_EXITED",
+    "EXIT_BEFORE_ENTRY",
+    "EXIT_REASON_INVALID",
+    "EXIT_NOTE_REQUIRED",
+    "enrolment_enter",
+    "enrolment_exit",
+    "enrolled_on",
+    # routine
+    "NOT_ENROLLED_ON",
+    "SERVICE_KIND_INVALID",
+    "JOB_PUSH_NEEDS_POST",
+    "PROVIDER_REQUIRED",
+    "SERVICE_DUPLICATE",
+    "service_check",
+    "service_record",
+    "service_delete",
+    # welfare_posts
+    "POST_KIND_INVALID",
+    "POST_OTHER_NEEDS_TITLE",
+    "POST_END_BEFORE_START",
+    "POST_SUBSIDY_NEGATIVE",
+    "POST_OVERLAP",
+    "POST_ALREADY_ENDED",
+    "post_assign",
+    "post_end",
+    # training
+    "FOLLOW_UP_MONTHS",
+    "COURSE_END_BEFORE_START",
+    "COURSE_KIND_INVALID",
+    "PARTICIPANT_DUPLICATE",
+    "COMPLETE_BEFORE_END",
+    "CERTIFICATE_NEEDS_COMPLETION",
+    "follow_up_until",
+    "course_save",
+    "ensure_course_visible",
+    "participant_add",
+    "participant_update",
+    "participant_remove",
+    # recruitment
+    "EVENT_MODE_INVALID",
+    "HIRES_EXCEED_ATTENDEES",
+    "COUNT_NEGATIVE",
+    "event_record",
+    # brands
+    "BRAND_EXISTS",
+    "MARKET_EXISTS",
+    "brand_save",
+    "market_save",
+    "PLAN_BRANDS",
+    "brands_load",
+    # _common
+    "ONLY_BUREAU",
+    "DATE_IN_FUTURE",
+    "NAME_REQUIRED",
+    "FIELD_TOO_LONG",
+]
