@@ -237,7 +237,7 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # django-import-export: its admin import/export needs the model's add / view permission (its default
 # lets any admin user in), and exported text is escaped (issue 7 §6-7). The ledger's own imports and
-# exports go through workers/returns.py and wanzhou_jobs/spreadsheets.py, which are scoped and escape
+# exports go through workers/returns/ and wanzhou_jobs/spreadsheets/, which are scoped and escape
 # every formula-like cell.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

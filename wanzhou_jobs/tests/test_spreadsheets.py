@@ -51,14 +51,17 @@ from wanzhou_jobs.spreadsheets import (
     YES_NO_INVALID,
     SpreadsheetError,
     clean_text,
+    core,
     csv_bom,
     csv_safe,
     inspect_xlsx,
+    inspection,
     openpyxl_uses_defusedxml,
     parse_amount,
     parse_date,
     parse_yes_no,
     read_rows,
+    reading,
     safe_cell,
     safe_cell_value,
     write_safe_row,
@@ -434,10 +437,8 @@ def test_calamine_crash_costs_only_its_child_process():
     # Defence in depth behind inspection: hand calamine the aborting file directly.
     sst = f'<sst xmlns="{MAIN_NS}" uniqueCount="4294967295"><si><t>姓名</t></si></sst>'
     data = xlsx(worksheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), shared_strings=sst)
-    sheet = spreadsheets._Sheet(
-        name="Sheet1", hidden=False, kind="worksheet", path="xl/worksheets/sheet1.xml"
-    )
-    rows = spreadsheets._guarded(spreadsheets._calamine_rows(data, spreadsheets._Inspection(sheet=sheet)))
+    sheet = core._Sheet(name="Sheet1", hidden=False, kind="worksheet", path="xl/worksheets/sheet1.xml")
+    rows = reading._guarded(reading._calamine_rows(data, core._Inspection(sheet=sheet)))
     with pytest.raises(SpreadsheetError) as caught:
         list(rows)
     assert caught.value.messages == [str(FILE_CORRUPT)]
@@ -445,9 +446,9 @@ def test_calamine_crash_costs_only_its_child_process():
 
 def test_calamine_child_output_cannot_run_code():
     with pytest.raises(pickle.UnpicklingError):
-        spreadsheets._RowsUnpickler(io.BytesIO(pickle.dumps((None, [os.getcwd])))).load()
+        reading._RowsUnpickler(io.BytesIO(pickle.dumps((None, [os.getcwd])))).load()
     value = (None, [[date(2025, 3, 15), datetime(2025, 3, 15, 8), 1.5, "a", True]])
-    assert spreadsheets._RowsUnpickler(io.BytesIO(pickle.dumps(value))).load() == value
+    assert reading._RowsUnpickler(io.BytesIO(pickle.dumps(value))).load() == value
 
 
 # --- F3/F4: DTDs -------------------------------------------------------------------------------------------
@@ -683,7 +684,7 @@ def test_excel_file_with_validation_lists_stays_on_the_fast_path(monkeypatch, en
     def slow(*args):
         raise AssertionError("a plain Excel file should not need the exact scan")
 
-    monkeypatch.setattr(spreadsheets, "_exact_scan", slow)
+    monkeypatch.setattr(inspection, "_exact_scan", slow)  # where `_scan_sheet` looks it up
     assert [row.values["姓名"] for row in read_rows(data, required=REQUIRED, engine=engine).rows] == ["张三"]
     monkeypatch.undo()
     # The exact scan, when something else sends a file there, ignores extLst too.

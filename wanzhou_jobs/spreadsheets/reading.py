@@ -1,0 +1,334 @@
+"""`read_rows`: an inspected upload handed to a parser — python-calamine in a child process with a memory,
+time and output limit when the cell area fits its dense grid, else openpyxl read-only — and its rows
+collected under the header the caller asks for (DESIGN.md §5: title rows above, merged cells, extra columns)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+
+import openpyxl
+
+from .cells import clean_text
+from .container import _opened
+from .core import (
+    CALAMINE_MAX_CELLS,
+    CALAMINE_MEMORY_LIMIT,
+    CALAMINE_OUTPUT_LIMIT,
+    CALAMINE_TIMEOUT,
+    FILE_CORRUPT,
+    FILE_TOO_MANY_ROWS,
+    FIRST_SHEET_HIDDEN,
+    HEADER_DUPLICATE,
+    HEADER_MISSING,
+    HIDDEN_MARK,
+    MAX_BYTES,
+    MAX_COLS,
+    MAX_RATIO,
+    MAX_ROWS,
+    MAX_UNCOMPRESSED,
+    OTHER_SHEETS_IGNORED,
+    UNKNOWN_COLUMNS_IGNORED,
+    Row,
+    SheetData,
+    SpreadsheetError,
+    _error,
+    _Inspection,
+    _Limits,
+    _Sheet,
+)
+from .inspection import _inspect
+
+logger = logging.getLogger(__name__)
+
+
+# --- Reading ------------------------------------------------------------------------------------------
+
+
+def read_rows(
+    path_or_file,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    header_search_rows: int = 10,
+    max_rows: int = MAX_ROWS,
+    max_cols: int = MAX_COLS,
+    max_bytes: int = MAX_BYTES,
+    engine: str = "auto",
+) -> SheetData:
+    """The rows of the first worksheet under the header row, keyed by header name (DESIGN.md §5).
+
+    The header row is the first of the first `header_search_rows` rows holding every required
+    header; blank rows are skipped. `engine` is "auto", "calamine" or "openpyxl" (for tests and
+    benchmarks; "auto" picks calamine unless the sheet's cell area is too large for it).
+    """
+    required, optional = list(required), list(optional)
+    if engine not in ("auto", "calamine", "openpyxl"):
+        raise ValueError(f"unknown engine {engine!r}")
+    limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
+    with _opened(path_or_file, max_bytes) as (fh, size):
+        data = fh.read(size)  # one copy, so the file cannot change between inspection and reading
+    with ExitStack() as stack:
+        children: list[_CalamineChild] = []
+
+        def start_child(sheet: _Sheet) -> None:
+            # Calamine starts on the sheet while the scan below bounds it: its answer is used only if
+            # the scan passes, and the child is killed (the `with` block) if the scan refuses the file.
+            if engine != "openpyxl":
+                children.append(stack.enter_context(_CalamineChild(data, sheet.name)))
+
+        inspection = _inspect(io.BytesIO(data), len(data), limits, on_sheet=start_child)
+        if engine == "auto":
+            area = inspection.max_row * inspection.max_col
+            engine = "calamine" if area <= CALAMINE_MAX_CELLS else "openpyxl"
+        if engine == "calamine":
+            rows = _calamine_rows(data, inspection, child=children[0] if children else None)
+        else:
+            rows = _openpyxl_rows(data, inspection)
+        sheet = _collect(
+            _guarded(rows),
+            required=required,
+            optional=optional,
+            header_search_rows=header_search_rows,
+            max_rows=max_rows,
+        )
+    sheet.sheet_name = inspection.sheet.name
+    sheet.warnings[:0] = _sheet_warnings(inspection)
+    return sheet
+
+
+# Calamine runs in a child process with an address-space limit (THREATS.md F5). Inspection bounds what
+# it reads, but a failed Rust allocation aborts the process instead of raising - python-calamine 0.9.1
+# reserves `<sst uniqueCount>` strings before reading one (checked above) - and a date beyond chrono's
+# range panics. In a child either costs this one upload, not the web or Celery worker. Its output is
+# unpickled with only the datetime types allowed, so even a subverted child cannot run code here.
+# Its input and output are unnamed temporary files, not pipes: nothing in the parent has to feed or drain
+# them while the parent is busy scanning the same file (a pipe stalls the child whenever it is full).
+_CALAMINE_CHILD = """
+import io, pickle, resource, sys
+try:
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+except (ValueError, OSError):
+    pass
+import python_calamine
+workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+sheet = workbook.get_sheet_by_name(sys.argv[3])
+rows = sheet.to_python() if sheet.start is not None else []
+# One object per distinct text: pickle then writes each once and the parent holds each once
+# (a return repeats its townships, industries, dates and employers on every row).
+canonical = {}
+rows = [[canonical.setdefault(v, v) if type(v) is str else v for v in row] for row in rows]
+pickle.dump((sheet.start, rows), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+"""
+
+
+class _RowsUnpickler(pickle.Unpickler):
+    _allowed = {
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) in self._allowed:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
+
+
+class _CalamineChild:
+    """The calamine child process for one sheet, started at once so the parent can work meanwhile.
+
+    A context manager: leaving it kills the child if it is still running."""
+
+    def __init__(self, data: bytes, sheet_name: str):
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        try:
+            with tempfile.TemporaryFile() as source:  # the child keeps its own handle on it
+                source.write(data)
+                source.seek(0)
+                self._process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-I",
+                        "-c",
+                        _CALAMINE_CHILD,
+                        str(CALAMINE_MEMORY_LIMIT),
+                        str(CALAMINE_OUTPUT_LIMIT),
+                        sheet_name,  # an argument, never a shell word; XML cannot hold the NUL argv cannot
+                    ],
+                    stdin=source,
+                    stdout=self._output,
+                    stderr=subprocess.DEVNULL,
+                )
+        except BaseException:
+            self._output.close()  # no child, so no __exit__ to close it
+            raise
+        self._deadline = time.monotonic() + CALAMINE_TIMEOUT
+
+    def result(self) -> bytes:
+        """The child's output; FILE_CORRUPT if it failed or ran out of time."""
+        try:
+            self._process.wait(timeout=max(0.0, self._deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.returncode != 0:
+            logger.warning("calamine child failed with exit status %s", self._process.returncode)
+            raise SpreadsheetError(FILE_CORRUPT)
+        self._output.seek(0)
+        return self._output.read()
+
+    def __enter__(self) -> _CalamineChild:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._output.close()
+
+
+def _calamine_rows(
+    data: bytes, inspection: _Inspection, child: _CalamineChild | None = None
+) -> Iterator[tuple[int, list]]:
+    if child is None:
+        with _CalamineChild(data, inspection.sheet.name) as own:
+            output = own.result()
+    else:
+        output = child.result()
+    start, rows = _RowsUnpickler(io.BytesIO(output)).load()  # noqa: S301 - restricted above
+    del output
+    if start is None:
+        return
+    first_row, first_col = start
+    padding = [None] * first_col
+    for offset, values in enumerate(rows):  # to_python() starts at sheet.start
+        yield first_row + offset + 1, padding + values
+
+
+def _openpyxl_rows(data: bytes, inspection: _Inspection) -> Iterator[tuple[int, list]]:
+    if inspection.max_row == 0:
+        return
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    try:
+        worksheet = workbook[inspection.sheet.name]
+        worksheet.reset_dimensions()  # read-only mode trusts <dimension> and drops rows beyond it (F6)
+        rows = worksheet.iter_rows(
+            min_row=1, max_row=inspection.max_row, max_col=inspection.max_col, values_only=True
+        )
+        for number, values in enumerate(rows, start=1):
+            yield number, list(values)
+    finally:
+        workbook.close()
+
+
+def _guarded(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """Whatever a reader raises on a file that passed inspection becomes FILE_CORRUPT."""
+    try:
+        yield from rows
+    except SpreadsheetError:
+        raise
+    except Exception as exc:
+        logger.warning("spreadsheet reader failed: %s", type(exc).__name__)
+        raise SpreadsheetError(FILE_CORRUPT) from None
+
+
+def _header_key(value) -> str:
+    """Header text as matched: NFKC, no spaces or invisible characters, no `*` or (必填) marks."""
+    text = "".join(ch for ch in clean_text(value) if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return text.strip("*").removesuffix("(必填)").strip("*")
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+def _collect(
+    rows: Iterator[tuple[int, list]],
+    *,
+    required: list[str],
+    optional: list[str],
+    header_search_rows: int,
+    max_rows: int,
+) -> SheetData:
+    known: dict[str, str] = {}
+    for name in [*required, *optional]:
+        key = _header_key(name)
+        if not key or key in known:
+            raise ValueError(f"header {name!r} is empty or given twice")
+        known[key] = name
+    wanted = set(required)
+
+    header: tuple[int, list] | None = None
+    best: set[str] = set()
+    for number, values in rows:
+        if number > header_search_rows:
+            break
+        found = {known[key] for key in map(_header_key, values) if key in known} & wanted
+        if found == wanted:
+            header = (number, values)
+            break
+        if len(found) > len(best):
+            best = found
+    if header is None:
+        missing = [name for name in required if name not in best]
+        raise _error(HEADER_MISSING, rows=header_search_rows, headers=_quoted(missing))
+
+    header_row, header_values = header
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, value in enumerate(header_values):
+        key = _header_key(value)
+        if not key:
+            continue
+        name = known.get(key)
+        if name is None:
+            unknown.append(clean_text(value))
+        elif name in columns:
+            raise _error(HEADER_DUPLICATE, header=name)
+        else:
+            columns[name] = index
+    warnings = [str(UNKNOWN_COLUMNS_IGNORED).format(headers=_quoted(unknown))] if unknown else []
+
+    # The hot loop: 50,000 rows x 15 columns, so list comprehensions rather than per-cell calls.
+    names = list(columns) + [name for name in known.values() if name not in columns]
+    indexes = list(columns.values())
+    width = max(indexes, default=-1) + 1
+    absent = [None] * (len(names) - len(indexes))
+    result: list[Row] = []
+    for number, values in rows:
+        if len(values) < width:
+            values = values + [None] * (width - len(values))
+        picked = [values[index] for index in indexes]
+        picked = [None if type(value) is str and not value.strip() else value for value in picked]
+        if picked.count(None) == len(picked):
+            continue
+        if len(result) >= max_rows:
+            raise _error(FILE_TOO_MANY_ROWS, limit=max_rows)
+        result.append(Row(number=number, values=dict(zip(names, picked + absent, strict=True))))
+    return SheetData(header_row=header_row, columns=columns, rows=result, warnings=warnings, sheet_name="")
+
+
+def _sheet_warnings(inspection: _Inspection) -> list[str]:
+    warnings = []
+    first = inspection.sheet
+    if first.hidden:
+        warnings.append(str(FIRST_SHEET_HIDDEN).format(sheet=first.name))
+    ignored = [
+        f"“{sheet.name}”" + (str(HIDDEN_MARK) if sheet.hidden else "")
+        for sheet, holds_values in inspection.others
+        if holds_values or sheet.hidden or sheet.kind != "worksheet"
+    ]
+    if ignored:
+        warnings.append(str(OTHER_SHEETS_IGNORED).format(sheet=first.name, sheets="、".join(ignored)))
+    return warnings
