@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from subsidies import services
 from subsidies.models import Application, Status
+from subsidies.services import review as review_services
 from workers.tests.test_concurrency import run_together, split
 
 from .conftest import entrepreneur, startup_data
@@ -25,14 +26,15 @@ def hold_before_caps(monkeypatch, parties: int = 2) -> None:
     import threading
 
     barrier = threading.Barrier(parties)
-    original = services._ensure_not_submitter
+    # The district approval looks `_ensure_not_submitter` up in `services.review`: patch it there.
+    original = review_services._ensure_not_submitter
 
     def waiting(*args, **kwargs):
         result = original(*args, **kwargs)
         barrier.wait(timeout=TIMEOUT)
         return result
 
-    monkeypatch.setattr(services, "_ensure_not_submitter", waiting)
+    monkeypatch.setattr(review_services, "_ensure_not_submitter", waiting)
 
 
 def township_approved(kinds, clerk, township_reviewer, worker, job, amount):
