@@ -227,7 +227,7 @@ WHITENOISE_USE_FINDERS = True
 SERIOUS_LAG_RATIO = float(_env("SERIOUS_LAG_RATIO") or "0.8")
 UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
-# --- REST API (DESIGN.md §6; the classes live in wanzhou_jobs/api.py) --------------------------------
+# --- REST API (DESIGN.md §6; the classes live in wanzhou_jobs/api/) --------------------------------
 # Audit trail (issue 7): django-auditlog entries kept at least 6 months, API processing records at least
 # 3 years; `python manage.py prune_audit_log` deletes what is older (never below those minimums).
 AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 183)

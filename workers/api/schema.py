@@ -1,5 +1,5 @@
 """OpenAPI description of the ledger feeds: serializers used for documentation only (rows are built by
-`feeds.employment_row` / `feeds.worker_row`), parameters and examples, in Chinese and English."""
+`records.employment_row` / `records.worker_row`), parameters and examples, in Chinese and English."""
 
 import json
 

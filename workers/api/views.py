@@ -1,4 +1,5 @@
-"""Endpoints of the ledger feeds (DESIGN.md §6): parse the query → `feeds` → JSON page or stream."""
+"""Endpoints of the ledger feeds (DESIGN.md §6): parse the query (`filters`) → `feeds` or `export` → JSON page
+or stream."""
 
 from datetime import UTC, datetime
 
@@ -23,17 +24,10 @@ from wanzhou_jobs.api import (
 )
 
 from . import schema
-from .feeds import (
-    EMPLOYMENT_FIELDS,
-    EMPLOYMENTS,
-    FILTER_PARAMS,
-    WORKERS,
-    ExportStream,
-    Feed,
-    RawJSON,
-    feed_page,
-    filters_parse,
-)
+from .export import ExportStream
+from .feeds import EMPLOYMENTS, WORKERS, Feed, RawJSON, feed_page
+from .filters import FILTER_PARAMS, filters_parse
+from .records import EMPLOYMENT_FIELDS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
