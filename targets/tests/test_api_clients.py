@@ -180,7 +180,9 @@ def test_staff_session_writes_are_refused(login, bureau_user):
 
 
 def test_server_error_is_json_without_traceback(client, token):
-    with mock.patch("targets.api.dashboard_progress", side_effect=RuntimeError("secret 500101199001011234")):
+    with mock.patch(
+        "targets.api.progress.dashboard_progress", side_effect=RuntimeError("secret 500101199001011234")
+    ):
         response = client.get(PROGRESS, {"year": 2025}, **auth(token))
     assert response.status_code == 500
     assert response.json() == {

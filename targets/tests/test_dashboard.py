@@ -150,11 +150,13 @@ def test_bureau_dashboard_shows_every_township_from_the_snapshot(login, bureau_u
 
 
 def test_dashboard_body_is_rendered_once_per_snapshot_and_query(login, bureau_user, seeded, monkeypatch):
-    from targets import views
+    from targets.views import dashboards
 
     renders = []
-    original = views._dashboard_body
-    monkeypatch.setattr(views, "_dashboard_body", lambda *a, **kw: renders.append(1) or original(*a, **kw))
+    original = dashboards._dashboard_body
+    monkeypatch.setattr(
+        dashboards, "_dashboard_body", lambda *a, **kw: renders.append(1) or original(*a, **kw)
+    )
     client = login(bureau_user)
     first = client.get(_url("dashboard", year=2025)).content.decode()
     second = client.get(_url("dashboard", year=2025)).content.decode()

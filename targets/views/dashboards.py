@@ -1,43 +1,28 @@
-"""Progress pages: the district dashboard, one township's, one industry's, the people behind every count
-and the monthly briefing (.xlsx).
+"""The progress dashboards: the district's (bureau), one township's and one industry's.
 
-Thin: parse the query, check role and scope, read `targets.selectors_dashboard`, render. Who may open what:
-
-| page                | bureau / superuser | clerk                    | industry department         |
-|---------------------|--------------------|--------------------------|-----------------------------|
-| district dashboard  | yes                | → own township page      | → own industry page         |
-| township page       | any                | own only (else 404)      | 403                         |
-| industry page       | any                | 403                      | own industries (else 404)   |
-| people list         | all                | own township (else 404)  | own industries (else 404)   |
-| briefing .xlsx      | yes                | 403                      | 403                         |
-
-Reviewers get 403; a user without an assignment gets the "no assignment" page (403).
+The district dashboard sends clerks and industry departments to their own page. Every count links to the
+people behind it (`_people_url`), and the township table sorts by any column (`_sort_headers`). Its body is
+the same for every bureau user looking at the same snapshot and query, so it is rendered once and kept in
+the cache (`_page_key`); a cache that cannot be reached only costs a fresh render.
 """
 
 import hashlib
 import logging
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _g
-from django.utils.translation import gettext_lazy as _
 
-from .forms import AuditSearchForm
-from .models import Industry, Role, Township
-from .progress import default_as_of
-from .scoping import scope_for, visible_industries
-from .selectors_dashboard import (
-    briefing_filename,
-    briefing_workbook,
+from ..models import Industry, Role, Township
+from ..scoping import scope_for, visible_industries
+from ..selectors_dashboard import (
     completion_chart,
     counted_people,
     dashboard_progress,
@@ -45,10 +30,7 @@ from .selectors_dashboard import (
     industry_rows,
     lagging_counts,
     month_rows,
-    parse_as_of,
-    parse_month,
     parse_sort,
-    parse_year,
     pct,
     plan_years,
     ranked_count,
@@ -57,51 +39,13 @@ from .selectors_dashboard import (
     township_rows,
     trend_chart,
 )
+from ._common import _period, _query, _role_or_response
+from .people_list import _industry_names, _people_rows
 
-ONLY_BUREAU = _("本页面仅供区人力社保局查看。")
-ONLY_BUREAU_OR_INDUSTRY = _("本页面仅供区人力社保局和行业主管部门查看。")
-NOT_FOR_INDUSTRY = _("行业主管部门账号请查看本行业进度。")
-NO_DASHBOARD = _("您的账号没有查看目标进度的权限。")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PEOPLE_PER_PAGE = 50
 PAGE_CACHE_SECONDS = 600
 
-logger = logging.getLogger(__name__)
-
-
-def _deny(request, message, status: int = 403):
-    return render(request, "targets/notice.html", {"message": message}, status=status)
-
-
-def _role_or_response(request, allowed: tuple[str, ...]):
-    """(role, None) when the user's role may open the page, else (role, the response to send)."""
-    scope = scope_for(request.user)
-    if scope.role is None or scope.is_empty:
-        return None, render(request, "no_assignment.html", status=403)
-    if scope.role not in allowed:
-        message = NOT_FOR_INDUSTRY if scope.role == Role.INDUSTRY else NO_DASHBOARD
-        return scope.role, _deny(request, message)
-    return scope.role, None
-
-
-def _period(request):
-    """(year, explicit as-of date or None, notice, error) from the query string."""
-    year = parse_year(request.GET.get("year"))
-    try:
-        as_of, notice = parse_as_of(request.GET.get("as_of"), year=year)
-    except ValidationError as error:
-        return year, None, None, error.messages[0]
-    return year, as_of, notice, None
-
-
-def _query(request, **changes) -> str:
-    """The current query string with `changes` applied (None removes a key)."""
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params[key] = value
-    return params.urlencode()
+# Named as before the split, so the warnings keep their logger name.
+logger = logging.getLogger("targets.views")
 
 
 def _people_url(base: dict, **filters) -> str:
@@ -345,140 +289,3 @@ def industry_dashboard(request, code: str):
         }
     )
     return render(request, "targets/industry.html", context, status=400 if error else 200)
-
-
-def _industry_names() -> dict[int, str]:
-    return dict(Industry.objects.values_list("id", "name"))
-
-
-def _people_rows(request, workers, industry_names: dict[int, str]) -> list[dict]:
-    scope = scope_for(request.user)
-    may_change = scope.can_write and request.user.has_perm("workers.change_worker")
-    return [
-        {
-            "name": worker.name,
-            "masked_id_number": worker.masked_id_number,
-            "sex": worker.get_sex_display(),
-            "township": worker.township.name,
-            "village": worker.village,
-            "industry": industry_names.get(worker.counted_industry_id, ""),
-            "start_date": worker.counted_start_date,
-            "categories": "、".join(worker.categories),
-            "change_url": reverse("admin:workers_worker_change", args=[worker.pk])
-            if may_change and scope.sees_township(worker.township_id)
-            else None,
-        }
-        for worker in workers
-    ]
-
-
-@login_required
-def people(request):
-    """The workers behind a count, scoped: an explicit township or industry outside the user's scope is
-    404, and the list itself is always filtered by `scope_queryset`."""
-    _role, denied = _role_or_response(request, (Role.BUREAU, Role.CLERK, Role.INDUSTRY))
-    if denied:
-        return denied
-    scope = scope_for(request.user)
-    year, as_of, notice, error = _period(request)
-    month = None
-    if error is None:
-        try:
-            month = parse_month(request.GET.get("month"))
-        except ValidationError as exc:
-            error = exc.messages[0]
-    township = None
-    if request.GET.get("township"):
-        township = Township.objects.filter(code=request.GET["township"]).first()
-        if township is None or not scope.sees_township(township.pk):
-            raise Http404
-    industries = []
-    for code in request.GET.getlist("industry"):
-        industry = Industry.objects.filter(code=code).first()
-        if industry is None or not scope.sees_industry(industry.pk):
-            raise Http404
-        industries.append(industry)
-    returnee = request.GET.get("returnee") == "1"
-
-    workers = counted_people(
-        user=request.user,
-        year=year,
-        as_of=None if error else as_of,
-        township_id=township.pk if township else None,
-        industry_ids=[i.pk for i in industries],
-        returnee=returnee,
-        month=month,
-    )
-    page = Paginator(workers, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "year": year,
-        "as_of": as_of or default_as_of(year),
-        "as_of_error": error,
-        "notice": notice,
-        "township": township,
-        "industries": industries,
-        "returnee": returnee,
-        "month": month,
-        "page": page,
-        "rows": _people_rows(request, page.object_list, _industry_names()),
-        "page_query": _query(request, page=None),
-        "back_url": reverse("targets:township", args=[township.code])
-        if township and scope.role != Role.INDUSTRY
-        else reverse("targets:dashboard"),
-    }
-    return render(request, "targets/people.html", context, status=400 if error else 200)
-
-
-@login_required
-def briefing(request):
-    """The monthly briefing (通报表) as .xlsx, for bureau staff."""
-    _role, denied = _role_or_response(request, (Role.BUREAU,))
-    if denied:
-        return denied
-    year, as_of, _notice, error = _period(request)
-    if error:
-        return _deny(request, error, status=400)
-    progress = dashboard_progress(year=year, as_of=as_of)
-    response = HttpResponse(briefing_workbook(progress), content_type=XLSX)
-    filename = briefing_filename(progress)
-    response["Content-Disposition"] = (
-        f'attachment; filename="briefing-{progress.year}-{progress.as_of.isoformat()}.xlsx"; '
-        f"filename*=UTF-8''{quote(filename)}"
-    )
-    return response
-
-
-AUDIT_PER_PAGE = 50
-AUDIT_ONLY_BUREAU = _("只有区人力社保局工作人员和系统管理员可以查看操作日志。")
-
-
-@login_required
-def audit_log(request):
-    """The audit log search (issue 7): by person, user, township and date; bureau and superusers only."""
-    from .audit import audit_entries, entry_summary
-
-    scope = scope_for(request.user)
-    if not (request.user.is_superuser or scope.role == Role.BUREAU):
-        return _deny(request, AUDIT_ONLY_BUREAU)
-    form = AuditSearchForm(request.GET or None)
-    entries = None
-    page = None
-    if form.is_valid():
-        data = form.cleaned_data
-        entries = audit_entries(
-            person=data["person"],
-            username=data["user"],
-            township=data["township"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-        page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
-        for entry in page.object_list:
-            entry.summary = entry_summary(entry)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "targets/audit_log.html",
-        {"form": form, "page": page, "page_query": query.urlencode(), "searched": bool(request.GET)},
-    )
