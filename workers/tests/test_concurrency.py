@@ -15,7 +15,6 @@ from django.db import connections
 
 from targets.models import Industry
 from targets.services import staff_user_save
-from workers import services
 from workers.models import Employer, Employment, EmploymentForm, Worker, Workplace
 from workers.services import (
     EMPLOYMENT_DUPLICATE,
@@ -23,6 +22,8 @@ from workers.services import (
     ID_NUMBER_OTHER_TOWNSHIP,
     EmploymentData,
     employment_record,
+    employments,
+    people,
     worker_register,
 )
 from workers.tests.factories import EmployerFactory, WorkerFactory, make_id_number
@@ -55,16 +56,17 @@ def run_together(*calls):
     return outcomes
 
 
-def hold_before_insert(monkeypatch, name: str, parties: int = 2) -> None:
-    """Make `workers.services.<name>` (called between the existence check and the insert) wait for all."""
+def hold_before_insert(monkeypatch, module, name: str, parties: int = 2) -> None:
+    """Make `<module>.<name>` (called between the existence check and the insert) wait for all. The module is
+    the one of `workers.services` that looks the name up: `people` registers, `employments` records."""
     barrier = threading.Barrier(parties)
-    original = getattr(services, name)
+    original = getattr(module, name)
 
     def waiting(*args, **kwargs):
         barrier.wait(timeout=TIMEOUT)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, name, waiting)
+    monkeypatch.setattr(module, name, waiting)
 
 
 def split(outcomes):
@@ -84,7 +86,7 @@ def test_same_id_registered_twice_in_other_townships(
     monkeypatch, clerk_a, clerk_b, township_a, township_b, forced
 ):
     if forced:
-        hold_before_insert(monkeypatch, "id_number_info")
+        hold_before_insert(monkeypatch, people, "id_number_info")
     id_number = make_id_number()
     outcomes = run_together(
         lambda: worker_register(acting_user=clerk_a, id_number=id_number, name="王秀英", township=township_a),
@@ -106,7 +108,7 @@ def test_same_id_registered_twice_in_other_townships(
 @pytest.mark.parametrize("forced", [False, True], ids=["barrier", "forced-race"])
 def test_same_id_registered_twice_in_one_township(monkeypatch, clerk_a, clerk_a2, township_a, forced):
     if forced:
-        hold_before_insert(monkeypatch, "id_number_info")
+        hold_before_insert(monkeypatch, people, "id_number_info")
     id_number = make_id_number()
     outcomes = run_together(
         lambda: worker_register(acting_user=clerk_a, id_number=id_number, name="王秀英", township=township_a),
@@ -132,7 +134,7 @@ def test_same_employment_recorded_twice(monkeypatch, clerk_a, clerk_a2, township
     if employer_exists:
         EmployerFactory(name="万州ABC科技有限公司")
     if forced:
-        hold_before_insert(monkeypatch, "_employment_values")
+        hold_before_insert(monkeypatch, employments, "_employment_values")
     person = WorkerFactory(township=township_a)
     industry = Industry.objects.get(code="02")
 

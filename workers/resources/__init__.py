@@ -1,0 +1,89 @@
+"""Column mapping and cell parsing of the quarterly return (季度报表, DESIGN.md §5).
+
+Headers are matched by text after trimming (never by position). Each cell is parsed into a plain value or a
+Chinese message saying how to fix it; the rules that decide whether a row may be written live in
+`workers.returns` and `workers.services`. A package because one file passed ~400 lines (STYLE.md):
+`headers` holds the column texts and their help, `rows` the column map and cell parsing of one row (and the
+way back from a ledger employment), `workbooks` the files the clerks download — blank template, error
+report and ledger export. Callers keep importing from `workers.resources` (`from .. import resources as R`).
+"""
+
+from wanzhou_jobs.spreadsheets import clean_text as clean_text  # `R.clean_text` in workers.returns
+
+from .headers import (
+    ALL_HEADERS,
+    H_CATEGORIES,
+    H_CHANNEL,
+    H_CREDIT,
+    H_EMPLOYER,
+    H_FORM,
+    H_ID,
+    H_INCOME,
+    H_INDUSTRY,
+    H_NAME,
+    H_PHONE,
+    H_RETURNEE,
+    H_START,
+    H_TOWNSHIP,
+    H_VILLAGE,
+    H_WORKPLACE,
+    HEADER_HELP,
+    OPTIONAL,
+    REQUIRED,
+)
+from .rows import (
+    REQUIRED_EMPTY,
+    TEXT_INVISIBLE,
+    TEXT_TOO_LONG,
+    UNKNOWN_CATEGORY,
+    UNKNOWN_FORM,
+    UNKNOWN_INDUSTRY,
+    UNKNOWN_TOWNSHIP,
+    UNKNOWN_WORKPLACE,
+    Lookups,
+    ParsedRow,
+    parse_row,
+    row_values_for_export,
+)
+from .workbooks import WORKPLACE_OUTSIDE, blank_template, error_report, ledger_export
+
+__all__ = [
+    # headers
+    "ALL_HEADERS",
+    "H_CATEGORIES",
+    "H_CHANNEL",
+    "H_CREDIT",
+    "H_EMPLOYER",
+    "H_FORM",
+    "H_ID",
+    "H_INCOME",
+    "H_INDUSTRY",
+    "H_NAME",
+    "H_PHONE",
+    "H_RETURNEE",
+    "H_START",
+    "H_TOWNSHIP",
+    "H_VILLAGE",
+    "H_WORKPLACE",
+    "HEADER_HELP",
+    "OPTIONAL",
+    "REQUIRED",
+    # rows
+    "REQUIRED_EMPTY",
+    "TEXT_INVISIBLE",
+    "TEXT_TOO_LONG",
+    "UNKNOWN_CATEGORY",
+    "UNKNOWN_FORM",
+    "UNKNOWN_INDUSTRY",
+    "UNKNOWN_TOWNSHIP",
+    "UNKNOWN_WORKPLACE",
+    "Lookups",
+    "ParsedRow",
+    "parse_row",
+    "row_values_for_export",
+    # workbooks
+    "WORKPLACE_OUTSIDE",
+    "blank_template",
+    "error_report",
+    "ledger_export",
+]
