@@ -306,7 +306,7 @@ def main(argv=None) -> int:
             f"import-export {ie_rate:,.0f} rows/s, COPY {copy_rate:,.0f} rows/s"
         )
         lines.append(
-            f"ratios: ours / import-export = {ours / ie_rate:.0f}×; COPY / ours = {copy_rate / ours:.1f}× "
+            f"ratios: ours / import-export = {ours / ie_rate:.1f}×; COPY / ours = {copy_rate / ours:.1f}× "
             f"(targets: ≥ 5,000 rows/s, ≥ 50×, peak ≤ 300 MB)"
         )
     text = "\n".join(lines)
