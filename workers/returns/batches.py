@@ -300,11 +300,8 @@ def return_rollback(*, batch: ImportBatch, acting_user, reason: str) -> ImportBa
 
 
 def return_summary(batch: ImportBatch) -> str:
-    if batch.status == ImportBatch.Status.REJECTED:
-        return str(_("共 {total} 行：有错误 {rejected} 行，整份文件没有写入，请改正后重新上传。")).format(
-            total=batch.rows_total, rejected=batch.rows_rejected
-        )
-    return str(
+    """The four counts of DESIGN.md §5 (a refused file has written nothing, so only its errors count)."""
+    summary = str(
         _("共 {total} 行：新增 {new}，未变化 {unchanged}，更新 {updated}，有错误 {rejected}。")
     ).format(
         total=batch.rows_total,
@@ -313,6 +310,9 @@ def return_summary(batch: ImportBatch) -> str:
         updated=batch.rows_updated,
         rejected=batch.rows_rejected,
     )
+    if batch.status == ImportBatch.Status.REJECTED:
+        summary += str(_("整份文件没有写入，请改正后重新上传。"))
+    return summary
 
 
 def errors_by_row(batch: ImportBatch) -> dict[int, list[dict]]:

@@ -749,10 +749,11 @@ def test_a_refused_file_counts_no_row_as_new(clerk_a, tmp_path, storage):
         0,
         1,
     )
-    assert return_summary(batch) == "共 3 行：有错误 1 行，整份文件没有写入，请改正后重新上传。"
+    refused = "共 3 行：新增 0，未变化 0，更新 0，有错误 1。整份文件没有写入，请改正后重新上传。"
+    assert return_summary(batch) == refused
     code, _out, err = cli(path, clerk_a)
     assert code == 1
-    assert "未导入。共 3 行：有错误 1 行，整份文件没有写入，请改正后重新上传。" in err.splitlines()
+    assert f"未导入。{refused}" in err.splitlines()
 
 
 def test_31_february_in_the_id_number(clerk_a, tmp_path):
