@@ -13,7 +13,7 @@ a memory limit, when the inspected cell area fits its dense in-memory grid; else
 mode with `reset_dimensions()`. Calamine tries its xls, xlsx, xlsb and ods readers in turn, so the
 inspection also refuses parts that only the xlsb or ods reader would open.
 
-Every failure of a hostile or broken file becomes a `SpreadsheetError` with one of the messages below;
+Every failure of a hostile or broken file becomes a `SpreadsheetError` with one of the messages of `core`;
 library exceptions never reach the caller, and the log records only their type, never file content.
 
 The package, stage by stage: `core` (messages, limits, the error and row types), `container` (the zip),
