@@ -8,8 +8,6 @@ way back from a ledger employment), `workbooks` the files the clerks download â€
 report and ledger export. Callers keep importing from `workers.resources` (`from .. import resources as R`).
 """
 
-from wanzhou_jobs.spreadsheets import clean_text as clean_text  # `R.clean_text` in workers.returns
-
 from .headers import (
     ALL_HEADERS,
     H_CATEGORIES,

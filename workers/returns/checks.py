@@ -11,7 +11,7 @@ from targets.models import QuarterLock, Township
 from targets.scoping import scope_for
 from targets.services import quarter_of
 from wanzhou_jobs.bulk import StartedInsert, filter_in
-from wanzhou_jobs.spreadsheets import SpreadsheetError, read_rows
+from wanzhou_jobs.spreadsheets import SpreadsheetError, clean_text, read_rows
 
 from .. import resources as R
 from ..models import (
@@ -95,7 +95,7 @@ def _parse_file(path, progress=None) -> tuple[Plan, list]:
 def _report_row_errors(plan: Plan, parsed: list) -> None:
     for row in parsed:
         for header, message in row.errors:
-            plan.errors.append(RowIssue(row.number, header, R.clean_text(row.raw.get(header))[:60], message))
+            plan.errors.append(RowIssue(row.number, header, clean_text(row.raw.get(header))[:60], message))
             plan.rejected_rows.add(row.number)
     plan.errors.sort(
         key=lambda e: (e.row, R.ALL_HEADERS.index(e.column) if e.column in R.ALL_HEADERS else 99)
