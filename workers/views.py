@@ -27,15 +27,18 @@ ASYNC_VALIDATE_BYTES = 150 * 1024  # about 2,000 rows of a return
 
 
 def _batches(request):
+    """Batches hold the file's full ID numbers and phones (its rows, its error report): they belong to
+    those who may write the township's ledger (its clerk, bureau staff), not to the read-only roles."""
     return scope_queryset(
-        ImportBatch.objects.select_related("township", "uploaded_by"), request.user, township_field="township"
+        ImportBatch.objects.select_related("township", "uploaded_by"),
+        request.user,
+        township_field="township",
+        write=True,
     )
 
 
 def _own_batch(request, pk: int) -> ImportBatch:
     batch = _batches(request).filter(pk=pk).first()
-    if batch is None and scope_for(request.user).role == Role.BUREAU:
-        batch = ImportBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404
     return batch

@@ -168,3 +168,19 @@ def test_rollback_by_bureau(login, clerk_a, bureau_user, client):
     bureau.post(reverse("workers:return_rollback", args=[batch.pk]), {"reason": "重复报送"})
     batch.refresh_from_db()
     assert batch.status == "rolled_back" and not Employment.objects.exists() and not Worker.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["industry_user", "reviewer_user"])
+def test_read_only_roles_cannot_open_a_batch_or_its_error_report(request, login, clerk_a, client, who):
+    """A batch and its error report hold the file's full ID numbers and phones: they belong to those who
+    may write the township's ledger and to bureau staff (issue 16, item 1)."""
+    id_number = make_id_number()
+    _upload(login(clerk_a), [_row(id_number)])
+    batch = ImportBatch.objects.get()
+    client.logout()
+    reader = login(request.getfixturevalue(who))
+    for name in ("return_detail", "return_status", "return_errors"):
+        assert reader.get(reverse(f"workers:{name}", args=[batch.pk])).status_code == 404, name
+    listing = reader.get(reverse("workers:return_list")).content.decode()
+    assert batch.file_name not in listing and reverse("workers:return_detail", args=[batch.pk]) not in listing
+    assert id_number not in listing
