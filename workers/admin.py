@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, ScopedValuesFilter
 from targets.audit import audit_event
-from targets.scoping import scope_for, scope_queryset
+from targets.scoping import scope_for
 
 from . import services
 from .forms import EmploymentInlineForm, EmploymentInlineFormSet, WorkerAdminForm
 from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, ImportBatch, Source, Worker
-from .selectors import workers_employed_on
+from .selectors import employers_visible, workers_employed_on
 from .validators import normalise_id_number
 
 
@@ -76,6 +76,12 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("employer", "industry", "workplace_township")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A posted employer id outside the list the clerk may see is "not one of the choices", not a link.
+        if db_field.name == "employer":
+            kwargs["queryset"] = employers_visible(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -366,12 +372,7 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     actions = None
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        scope = scope_for(request.user)
-        if scope.all_townships:
-            return queryset
-        used_here = scope_queryset(Employment.objects.all(), request.user, township_field="worker__township")
-        return queryset.exclude(credit_code="") | queryset.filter(pk__in=used_here.values("employer_id"))
+        return super().get_queryset(request).filter(pk__in=employers_visible(request.user).values("pk"))
 
     def save_model(self, request, obj, form, change):
         if change:

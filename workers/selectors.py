@@ -276,3 +276,19 @@ def active_between(first, last) -> Q:
     `first` and `last` may be dates or expressions (e.g. ``OuterRef("course__end_date")``), so callers can
     ask the question per row in one query. `active_on(day)` is the one-day case."""
     return Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first))
+
+
+def employers_visible(user) -> QuerySet:
+    """The employers a user may see and pick (issue 16, item 4): organisations with a 统一社会信用代码 and the
+    employers already used in the user's townships. A sole trader with no code, often named after a person,
+    stays hidden from the other townships' clerks — in the employer list, its autocomplete and the job
+    form's employer field alike."""
+    from targets.scoping import scope_for, scope_queryset
+
+    from .models import Employer
+
+    employers = Employer.objects.all()
+    if scope_for(user).all_townships:
+        return employers
+    used_here = scope_queryset(Employment.objects.all(), user, township_field="worker__township")
+    return employers.filter(~Q(credit_code="") | Q(pk__in=used_here.values("employer_id")))
