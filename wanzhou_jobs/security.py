@@ -60,8 +60,21 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def password_change_pending(user) -> bool:
+    """Whether `user` still has to replace the password `create_user` gave them (C7)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    assignment = getattr(user, "assignment", None) if hasattr(user, "assignment") else None
+    return bool(assignment and assignment.must_change_password)
+
+
 class PasswordChangeRequiredMiddleware:
-    """Users created or reset by `create_user` change their password before they see any data (C7)."""
+    """Users created or reset by `create_user` change their password before they see any data (C7).
+
+    Pages redirect to the password change. The API (`/api/…`) is not redirected, since a client cannot
+    follow a redirect to a form: its permission (`wanzhou_jobs.api.InScopeReadOnly`) answers such a
+    session with a JSON 403, written to the API access log like every call. Token clients have no user and
+    are not concerned; the schema and its documentation pages hold no data and stay reachable."""
 
     ALLOWED = ("password_change", "password_change_done", "logout", "login")
 
@@ -70,13 +83,11 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            assignment = getattr(user, "assignment", None) if hasattr(user, "assignment") else None
-            must = bool(assignment and assignment.must_change_password)
-            if (
-                must
-                and not request.path.startswith(tuple(reverse(name) for name in self.ALLOWED))
-                and not (request.path.startswith(settings.STATIC_URL) or request.path.startswith("/api/"))
-            ):
-                return redirect("password_change")
+        if (
+            user is not None
+            and password_change_pending(user)
+            and not request.path.startswith(tuple(reverse(name) for name in self.ALLOWED))
+            and not (request.path.startswith(settings.STATIC_URL) or request.path.startswith("/api/"))
+        ):
+            return redirect("password_change")
         return self.get_response(request)

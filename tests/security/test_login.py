@@ -63,7 +63,8 @@ def test_create_user_must_change_password_at_first_login(township_a):
     )
     client = Client()
     assert _login_post(client, "new_clerk", STRONG_PASSWORD).status_code == 302
-    # Every page leads to the password change until it is done; the API and logout stay reachable.
+    # Every page leads to the password change until it is done; logout stays reachable (the API answers a JSON
+    # 403 instead: test_api_password_change.py).
     for url in (reverse("home"), reverse("targets:dashboard"), "/" + settings.ADMIN_URL):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == reverse("password_change"), url

@@ -6,6 +6,7 @@ DRF's defaults are open; here they are closed (settings `REST_FRAMEWORK` points 
 * authentication: `Authorization: Token <key>` for client systems (SHA-256 of the key looked up; revoked or
   expired → 401; a token in the query string → 401) and the staff session; never HTTP Basic;
 * permission: authenticated, in scope, and read-only — every endpoint answers GET/HEAD only (405 otherwise);
+  a staff session that must still change its first password gets 403;
 * throttle: per client (its own `throttle_rate`, else `API_THROTTLE_RATE`), per staff user otherwise; 429
   carries `Retry-After`;
 * errors: one JSON shape `{"message": …, "fields": {…}}`, Chinese messages, never a traceback;
@@ -55,6 +56,7 @@ from .errors import (
     NO_API_ACCESS,
     NOT_AUTHENTICATED,
     NOT_FOUND,
+    PASSWORD_CHANGE_FIRST,
     READ_ONLY,
     SERVER_ERROR,
     THROTTLED,
@@ -117,6 +119,7 @@ __all__ = [
     "NO_API_ACCESS",
     "NOT_AUTHENTICATED",
     "NOT_FOUND",
+    "PASSWORD_CHANGE_FIRST",
     "READ_ONLY",
     "SERVER_ERROR",
     "THROTTLED",

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 NOT_AUTHENTICATED = _("未提供身份认证信息：请在请求头中携带 Authorization: Token <令牌>。")
 NO_API_ACCESS = _("您的账号没有使用数据接口的权限。")
+PASSWORD_CHANGE_FIRST = _("请先在网页上修改初始密码，再使用数据接口。")
 READ_ONLY = _("数据接口只读，不支持 {method} 请求。")
 THROTTLED = _("请求过于频繁，请在 {wait} 秒后重试。")
 NOT_FOUND = _("未找到请求的资源。")

@@ -1,7 +1,8 @@
 """Who is asking and what they may see (DESIGN.md §6, THREATS.md B): a client system is district-wide and
 sees full ID and phone numbers only with `read_unmasked`; a staff session sees what `targets.scoping` lets
 that user see, always masked. The two permission classes of `REST_FRAMEWORK` let in only a live client or a
-staff user with a non-empty scope, and answer anything but GET/HEAD with 405.
+staff user with a non-empty scope who has changed the first password, and answer anything but GET/HEAD
+with 405.
 """
 
 from rest_framework import exceptions
@@ -9,9 +10,10 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from targets.models import ApiClient
 from targets.scoping import Scope, scope_for, scope_queryset
+from wanzhou_jobs.security import password_change_pending
 
 from .auth import SCOPE_READ_UNMASKED
-from .errors import NO_API_ACCESS, NOT_AUTHENTICATED
+from .errors import NO_API_ACCESS, NOT_AUTHENTICATED, PASSWORD_CHANGE_FIRST
 
 DISTRICT_WIDE = Scope(role="api_client", all_townships=True, all_industries=True)
 
@@ -45,7 +47,8 @@ def api_unmasked(request) -> bool:
 
 
 class InScopeReadOnly(BasePermission):
-    """Denies unless the requester is a live client or a staff user with a non-empty scope; read-only."""
+    """Denies unless the requester is a live client, or a staff user with a non-empty scope who no longer
+    has to change the first password (403 `PASSWORD_CHANGE_FIRST`)."""
 
     message = NO_API_ACCESS
 
@@ -55,6 +58,9 @@ class InScopeReadOnly(BasePermission):
         user = request.user
         if not getattr(user, "is_authenticated", False):
             raise exceptions.NotAuthenticated(NOT_AUTHENTICATED)
+        if password_change_pending(user):
+            # The pages redirect such a session to the password change; the API cannot (C7).
+            raise exceptions.PermissionDenied(PASSWORD_CHANGE_FIRST)
         return not scope_for(user).is_empty
 
 

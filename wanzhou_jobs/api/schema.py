@@ -22,7 +22,8 @@ def error_responses(*codes: int) -> dict:
         400: "查询参数有误。 / Invalid query parameter.",
         401: "未认证、令牌无效、已停用或已过期，或令牌放在了网址中。 / Missing, invalid, revoked or expired token, "
         "or a token in the query string.",
-        403: "账号无权使用数据接口。 / The account may not use the API.",
+        403: "账号无权使用数据接口，或须先修改初始密码。 / The account may not use the API, or must change its "
+        "first password first.",
         404: "未找到。 / Not found.",
         429: "请求过于频繁，见 Retry-After。 / Too many requests; see Retry-After.",
     }
