@@ -61,7 +61,41 @@ EVENT_LABELS = {
     "quarter_unlock": "解锁季度",
     "attachment_download": "下载附件",
     "assistance_import": "导入帮扶数据",
+    "access_denied": "拒绝访问",
 }
+
+#: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused
+#: attempt (the row is outside the user's scope) and is audited like a 403 (issue 16, item 5). Admin
+#: pages name their model themselves; `tests/security/test_doors.py` fails on a page with an id that is
+#: missing here.
+OBJECT_DOORS = {
+    "workers:return_detail": "workers.ImportBatch",
+    "workers:return_status": "workers.ImportBatch",
+    "workers:return_confirm": "workers.ImportBatch",
+    "workers:return_rollback": "workers.ImportBatch",
+    "workers:return_errors": "workers.ImportBatch",
+    "subsidies:detail": "subsidies.Application",
+    "subsidies:edit": "subsidies.Application",
+    "subsidies:attachment_upload": "subsidies.Application",
+    "subsidies:move": "subsidies.Application",
+    "subsidies:attachment": "subsidies.Attachment",
+    "subsidies:attachment_delete": "subsidies.Attachment",
+    "assistance:person": "workers.Worker",
+    "assistance:enrol": "workers.Worker",
+    "assistance:service_add": "workers.Worker",
+    "assistance:enrolment_exit": "assistance.Enrolment",
+    "assistance:service_delete": "assistance.ServiceRecord",
+    "assistance:post_end": "assistance.PublicWelfarePost",
+    "assistance:course": "assistance.Course",
+    "assistance:course_import": "assistance.Course",
+    "assistance:participant_update": "assistance.Participation",
+    "targets:township": "targets.Township:code",
+    "targets:industry": "targets.Industry:code",
+}
+
+#: Refused attempts recorded per user and minute; a probe of hundreds of ids leaves this many entries a
+#: minute, and the rest only a count in the application log.
+DENIED_PER_MINUTE = 20
 
 # Fields that are never tracked: bookkeeping that changes on every save.
 NOT_TRACKED = ("version", "updated_at", "created_at")
@@ -218,8 +252,75 @@ def audit_prune(*, now=None, dry_run: bool = False) -> dict[str, int]:
     return counts
 
 
+def _denied_object(request, response) -> str | None:
+    """ "app.Model#pk" when the refused request named an existing row: an admin page with an object id
+    outside the user's list (the admin answers those with a redirect), or a page of `OBJECT_DOORS`
+    answering 403/404. None when no existing row was named."""
+    from django.apps import apps
+    from django.contrib.admin.utils import unquote
+    from django.core.exceptions import ValidationError
+
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is not None:
+        object_id = match.kwargs.get("object_id")
+        if object_id is None:
+            return None
+        model, key, admin_queryset = model_admin.model, unquote(object_id), model_admin.get_queryset(request)
+    else:
+        target = OBJECT_DOORS.get(match.view_name)
+        if target is None or response.status_code not in (403, 404):
+            return None
+        label, _sep, field = target.partition(":")
+        model, admin_queryset = apps.get_model(label), None
+        key = next(iter(match.kwargs.values()), None)
+        if field:
+            row = model._default_manager.filter(**{field: key}).values_list("pk", flat=True).first()
+            return f"{model._meta.label}#{row}" if row is not None else None
+    try:
+        exists = model._default_manager.filter(pk=key).exists()
+        if exists and admin_queryset is not None:
+            exists = not admin_queryset.filter(pk=key).exists()
+    except (ValueError, TypeError, ValidationError):
+        return None
+    return f"{model._meta.label}#{key}" if exists else None
+
+
+def access_denied_record(request, response) -> LogEntry | None:
+    """Audit a refused attempt (issue 16, item 5): a 403 anywhere, or a request naming an existing row
+    outside the user's scope (404, or the admin's redirect). User, address and door come from the
+    request's `audit_context`; the path is kept without its query string, an ID number in it masked.
+    At most `DENIED_PER_MINUTE` entries per user and minute, so a probe cannot flood the log."""
+    import logging
+
+    status = response.status_code
+    target = _denied_object(request, response)
+    if status != 403 and target is None:
+        return None
+    user = request.user
+    recent = LogEntry.objects.filter(
+        actor_id=user.pk,
+        action=LogEntry.Action.ACCESS,
+        timestamp__gte=timezone.now() - timedelta(minutes=1),
+        additional_data__event="access_denied",
+    )
+    if recent.count() >= DENIED_PER_MINUTE:
+        logging.getLogger("wanzhou_jobs.audit").warning(
+            "access denied not recorded (over %s a minute): user %s", DENIED_PER_MINUTE, user.pk
+        )
+        return None
+    path = "/".join(mask_value(part) if _ID_RE.match(part) else part for part in request.path.split("/"))
+    detail = {"path": path[:300], "status": status, "method": request.method}
+    if target:
+        detail["object"] = target
+    return audit_event("access_denied", actor=user, detail=detail)
+
+
 class AuditMiddleware:
-    """Requests are attributed to the logged-in user and their address; the door follows the path."""
+    """Requests are attributed to the logged-in user and their address; the door follows the path. A
+    refused attempt of a signed-in user is recorded (`access_denied_record`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -235,19 +336,21 @@ class AuditMiddleware:
         else:
             door = DOOR_FORM
         user = getattr(request, "user", None)
-        with audit_context(
-            door=door,
-            actor=user if user is not None and user.is_authenticated else None,
-            remote_addr=client_ip(request),
-        ):
-            return self.get_response(request)
+        signed_in = user is not None and user.is_authenticated
+        with audit_context(door=door, actor=user if signed_in else None, remote_addr=client_ip(request)):
+            response = self.get_response(request)
+            if signed_in and response.status_code in (302, 403, 404):
+                access_denied_record(request, response)
+        return response
 
 
 # --- Reading the log (bureau and admin users only) ------------------------------------------------------
 
 
-def audit_entries(*, person: str = "", username: str = "", township=None, date_from=None, date_to=None):
-    """Entries matching the search, newest first. `person`: an ID number (exact, after normalisation) or a
+def audit_entries(
+    *, person: str = "", username: str = "", township=None, event: str = "", date_from=None, date_to=None
+):
+    """Entries matching the search, newest first. `event`: a key of EVENT_LABELS (e.g. "access_denied"). `person`: an ID number (exact, after normalisation) or a
     name; the entries of that person's own row and of their employments are both found."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
@@ -278,6 +381,8 @@ def audit_entries(*, person: str = "", username: str = "", township=None, date_f
         entries = entries.filter(actor_id__in=list(user_ids))
     if township is not None:
         entries = entries.filter(additional_data__township=township.pk)
+    if event:
+        entries = entries.filter(action=LogEntry.Action.ACCESS, additional_data__event=event)
     if date_from:
         entries = entries.filter(timestamp__date__gte=date_from)
     if date_to:

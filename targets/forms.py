@@ -14,12 +14,19 @@ class AuditSearchForm(forms.Form):
     township = forms.ModelChoiceField(
         label=_("镇乡街道"), queryset=Township.objects.order_by("code"), required=False, empty_label=_("全部")
     )
+    event = forms.ChoiceField(label=_("操作类型"), required=False, choices=())
     date_from = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
         label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        from .audit import EVENT_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["event"].choices = [("", _("全部")), *EVENT_LABELS.items()]
 
     def clean(self):
         data = super().clean()

@@ -35,6 +35,7 @@ def audit_log(request):
             person=data["person"],
             username=data["user"],
             township=data["township"],
+            event=data["event"],
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
