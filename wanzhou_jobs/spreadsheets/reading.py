@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 
 import openpyxl
@@ -58,6 +58,7 @@ def read_rows(
     *,
     required: Iterable[str],
     optional: Iterable[str] = (),
+    blank_values: Mapping[str, Collection[str]] | None = None,
     header_search_rows: int = 10,
     max_rows: int = MAX_ROWS,
     max_cols: int = MAX_COLS,
@@ -67,8 +68,11 @@ def read_rows(
     """The rows of the first worksheet under the header row, keyed by header name (DESIGN.md §5).
 
     The header row is the first of the first `header_search_rows` rows holding every required
-    header; blank rows are skipped. `engine` is "auto", "calamine" or "openpyxl" (for tests and
-    benchmarks; "auto" picks calamine unless the sheet's cell area is too large for it).
+    header; blank rows are skipped, and so are rows whose only values are, per header, among
+    `blank_values` (cleaned text: what a template pre-fills); they are not counted in `max_rows`
+    (the sheet's own bound, rows holding any value, still applies).
+    `engine` is "auto", "calamine" or "openpyxl" (for tests and benchmarks; "auto" picks calamine
+    unless the sheet's cell area is too large for it).
     """
     required, optional = list(required), list(optional)
     if engine not in ("auto", "calamine", "openpyxl"):
@@ -97,6 +101,7 @@ def read_rows(
             _guarded(rows),
             required=required,
             optional=optional,
+            blank_values=blank_values or {},
             header_search_rows=header_search_rows,
             max_rows=max_rows,
         )
@@ -258,6 +263,7 @@ def _collect(
     *,
     required: list[str],
     optional: list[str],
+    blank_values: Mapping[str, Collection[str]],
     header_search_rows: int,
     max_rows: int,
 ) -> SheetData:
@@ -305,6 +311,12 @@ def _collect(
     indexes = list(columns.values())
     width = max(indexes, default=-1) + 1
     absent = [None] * (len(names) - len(indexes))
+    # Per picked column, the texts that leave a row empty (None: any value makes it a row).
+    blank_at = [
+        frozenset(map(clean_text, blank_values[name])) if name in blank_values else None for name in columns
+    ]
+    if not any(blank_at):
+        blank_at = []
     result: list[Row] = []
     for number, values in rows:
         if len(values) < width:
@@ -312,6 +324,11 @@ def _collect(
         picked = [values[index] for index in indexes]
         picked = [None if type(value) is str and not value.strip() else value for value in picked]
         if picked.count(None) == len(picked):
+            continue
+        if blank_at and all(
+            value is None or (blank is not None and clean_text(value) in blank)
+            for value, blank in zip(picked, blank_at, strict=True)
+        ):
             continue
         if len(result) >= max_rows:
             raise _error(FILE_TOO_MANY_ROWS, limit=max_rows)

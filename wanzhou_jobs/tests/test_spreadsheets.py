@@ -650,6 +650,32 @@ def test_libreoffice_blank_styled_rows_are_skipped_within_limits(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_rows_holding_only_blank_values_are_empty_and_not_counted(engine):
+    # A template pre-fills a column in thousands of rows: those rows are not rows, a row with more is.
+    rows = [[*REQUIRED, "就业时间"], ["张三", "1", "甘宁镇"]]
+    rows += [
+        [None, " ", "甘宁镇"],
+        [None, None, " 甘宁镇\u3000"],
+        ["李四", None, "甘宁镇"],
+        [None, None, "分水镇"],
+    ]
+    rows += [[None, None, "甘宁镇"]] * 200
+    blank = {"就业时间": ["甘宁镇", "分水镇"], "联系电话": ["x"]}
+    result = read_rows(
+        xlsx(worksheet(table(rows))),
+        required=REQUIRED,
+        optional=OPTIONAL,
+        blank_values=blank,
+        max_rows=197,  # the sheet holds 206 rows of values: within the bound, not 205 data rows
+        engine=engine,
+    )
+    assert [(row.number, row.values["姓名"]) for row in result.rows] == [(2, "张三"), (5, "李四")]
+    assert result.rows[1].values["就业时间"] == "甘宁镇"  # a real row keeps its pre-filled value
+    without = read_rows(xlsx(worksheet(table(rows[:6]))), required=REQUIRED, optional=OPTIONAL, engine=engine)
+    assert [row.number for row in without.rows] == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_prefixed_elements_and_cells_without_r_are_read(engine):
     # The .NET Open XML SDK writes x: prefixes; some generators leave out r. Both go the exact way.
     body = (

@@ -28,6 +28,9 @@ from .headers import (
     HEADER_HELP,
     OPTIONAL,
     REQUIRED,
+    TEMPLATE_LAST_ROW,
+    template_blank_values,
+    template_prefill,
 )
 from .rows import (
     REQUIRED_EMPTY,
@@ -41,6 +44,7 @@ from .rows import (
     Lookups,
     ParsedRow,
     parse_row,
+    read_return,
     row_values_for_export,
 )
 from .workbooks import WORKPLACE_OUTSIDE, blank_template, error_report, ledger_export
@@ -66,6 +70,9 @@ __all__ = [
     "HEADER_HELP",
     "OPTIONAL",
     "REQUIRED",
+    "TEMPLATE_LAST_ROW",
+    "template_blank_values",
+    "template_prefill",
     # rows
     "REQUIRED_EMPTY",
     "TEXT_INVISIBLE",
@@ -78,6 +85,7 @@ __all__ = [
     "Lookups",
     "ParsedRow",
     "parse_row",
+    "read_return",
     "row_values_for_export",
     # workbooks
     "WORKPLACE_OUTSIDE",

@@ -3,6 +3,10 @@
 Headers are matched by text after trimming (never by position), so the texts here are the contract with the
 clerks' spreadsheets: `ALL_HEADERS` is the order the template and the export write, `REQUIRED` and `OPTIONAL`
 are what reading a file asks for, and `HEADER_HELP` is the 填表说明 sheet of the blank template.
+
+What the blank template writes in its data rows before a clerk types anything is defined here once
+(`template_prefill`), and reading a return asks the same function which values make a row empty
+(`template_blank_values`): a template filled in part imports the filled rows (DESIGN.md §5).
 """
 
 from ..models import Category, EmploymentForm
@@ -46,3 +50,23 @@ HEADER_HELP = {
     H_CHANNEL: "选填。如 零工市场、招聘活动、劳务品牌名称（三峡季工、万州面厨……）。",
     H_INCOME: "选填。月收入（元），不小于 0 的数字。",
 }
+
+TEMPLATE_LAST_ROW = 5001  # the template's data rows are 2–5001: dropdowns, text formats and pre-filled cells
+
+
+def template_prefill(*, township=None) -> dict[str, str]:
+    """The cells the blank template fills in every data row (header → value): a clerk's copy carries the
+    clerk's township. A row holding nothing but these values is an empty row (DESIGN.md §5)."""
+    return {H_TOWNSHIP: township.name} if township is not None else {}
+
+
+def template_blank_values() -> dict[str, frozenset[str]]:
+    """Per header, the values that leave a row empty: whatever `template_prefill` writes for any township's
+    copy (a clerk's template may be uploaded by bureau staff or by a colleague)."""
+    from targets.models import Township
+
+    values: dict[str, set[str]] = {}
+    for township in [None, *Township.objects.only("name")]:
+        for header, value in template_prefill(township=township).items():
+            values.setdefault(header, set()).add(value)
+    return {header: frozenset(texts) for header, texts in values.items()}

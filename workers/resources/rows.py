@@ -2,7 +2,7 @@
 
 Each cell is parsed into a plain value or a Chinese message saying how to fix it; `Lookups` holds one file's
 township and industry tables and memoises the cells that repeat, and `parse_row` turns a row into a
-`ParsedRow`. `row_values_for_export` is the way back: a ledger employment as a row that re-imports as
+`ParsedRow`; `read_return` reads a file's rows. `row_values_for_export` is the way back: a ledger employment as a row that re-imports as
 "unchanged". The rules that decide whether a row may be written live in `workers.returns` and
 `workers.services`.
 """
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from targets.selectors import industry_lookup, industry_resolve, township_lookup, township_resolve
-from wanzhou_jobs.spreadsheets import clean_text, parse_amount, parse_date, parse_yes_no
+from wanzhou_jobs.spreadsheets import SheetData, clean_text, parse_amount, parse_date, parse_yes_no, read_rows
 
 from ..models import Category, Employer, Employment, EmploymentForm, Worker, Workplace
 from ..services import employer_key, worker_check_name
@@ -35,7 +35,9 @@ from .headers import (
     H_TOWNSHIP,
     H_VILLAGE,
     H_WORKPLACE,
+    OPTIONAL,
     REQUIRED,
+    template_blank_values,
 )
 
 UNKNOWN_TOWNSHIP = _("找不到镇乡街道“{value}”，请填写万州区镇乡街道的全称或区划代码。")
@@ -58,6 +60,16 @@ _OUT_OF_DISTRICT = {
     "市外": str(Workplace.OUT_OF_CITY),
     "区外": str(Workplace.IN_CITY),
 }
+
+
+def read_return(path, *, max_rows: int | None = None) -> SheetData:
+    """The rows of a return, its columns found by header; rows holding nothing but what the blank template
+    pre-fills are empty rows, like blank ones (DESIGN.md §5). The validation and the error report read
+    files through here, so their row numbers agree."""
+    limits = {"max_rows": max_rows} if max_rows is not None else {}
+    return read_rows(
+        path, required=REQUIRED, optional=OPTIONAL, blank_values=template_blank_values(), **limits
+    )
 
 
 @dataclass(slots=True)

@@ -20,10 +20,11 @@ from .headers import (
     H_TOWNSHIP,
     H_WORKPLACE,
     HEADER_HELP,
-    OPTIONAL,
     REQUIRED,
+    TEMPLATE_LAST_ROW,
+    template_prefill,
 )
-from .rows import row_values_for_export
+from .rows import read_return, row_values_for_export
 
 WORKPLACE_OUTSIDE = ["区外市内", "市外"]
 
@@ -69,7 +70,7 @@ def blank_template(*, township=None) -> bytes:
             cell.fill = required_fill
         ws.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2 + 4)
     ws.freeze_panes = "A2"
-    last = 5001
+    last = TEMPLATE_LAST_ROW
 
     def validate(header, list_column, count, *, allow_blank=True):
         col = get_column_letter(ALL_HEADERS.index(header) + 1)
@@ -95,10 +96,10 @@ def blank_template(*, township=None) -> bytes:
     for col in (id_col, phone_col, credit_col):
         for row in range(2, last + 1):
             ws[f"{col}{row}"].number_format = "@"  # text, so Excel keeps all 18 digits
-    if township is not None:
-        col = get_column_letter(ALL_HEADERS.index(H_TOWNSHIP) + 1)
-        for row in range(2, 201):
-            ws[f"{col}{row}"] = township.name
+    for header, value in template_prefill(township=township).items():
+        col = ALL_HEADERS.index(header) + 1
+        for row in range(2, last + 1):
+            ws.cell(row=row, column=col, value=value)
 
     help_ws.append(["列名", "是否必填", "填写说明"])
     for header in ALL_HEADERS:
@@ -108,7 +109,8 @@ def blank_template(*, township=None) -> bytes:
         [
             "说明",
             "",
-            "每行一条就业记录；同一人同一就业时间同一单位只填一行。整个文件全部正确才会导入，有错误时会列出全部错误。",
+            "每行一条就业记录；同一人同一就业时间同一单位只填一行。整个文件全部正确才会导入，有错误时会列出全部错误。"
+            "模板预先填好的内容（如户籍所在镇乡街道）不算填写：只有预填内容的行是空行，不会导入，也不计入行数。",
         ]
     )
     help_ws.column_dimensions["A"].width = 20
@@ -127,9 +129,9 @@ def error_report(batch) -> bytes:
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
-    from wanzhou_jobs.spreadsheets import read_rows, safe_cell_value
+    from wanzhou_jobs.spreadsheets import safe_cell_value
 
-    sheet = read_rows(batch.stored_path, required=REQUIRED, optional=OPTIONAL)
+    sheet = read_return(batch.stored_path)
     by_row: dict[int, list[dict]] = {}
     for issue in batch.errors:
         by_row.setdefault(issue["row"], []).append(issue)

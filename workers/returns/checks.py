@@ -11,7 +11,7 @@ from targets.models import QuarterLock, Township
 from targets.scoping import scope_for
 from targets.services import quarter_of
 from wanzhou_jobs.bulk import StartedInsert, filter_in
-from wanzhou_jobs.spreadsheets import SpreadsheetError, clean_text, read_rows
+from wanzhou_jobs.spreadsheets import SpreadsheetError, clean_text
 
 from .. import resources as R
 from ..models import (
@@ -73,7 +73,7 @@ def _parse_file(path, progress=None) -> tuple[Plan, list]:
     plan = Plan()
     try:
         # read_rows bounds the file (size, zip ratios, rows, columns, formulas) before any XML is parsed.
-        sheet = read_rows(path, required=R.REQUIRED, optional=R.OPTIONAL, max_rows=MAX_ROWS)
+        sheet = R.read_return(path, max_rows=MAX_ROWS)
     except SpreadsheetError as exc:
         plan.errors.append(RowIssue(0, "", "", "；".join(exc.messages)))
         return plan, []
