@@ -1,0 +1,99 @@
+"""The query parameters of the API as the schema publishes them (issue 16 item 7): the 400 for an unknown
+parameter lists only parameters that are accepted; `page_size` outside its range is brought within it at
+either end, as the schema says; `township` and `industry` carry the enum of their accepted spellings, equal
+to the townships and industries of the database, and the filter accepts each of them.
+"""
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from targets.api import api_client_create
+from wanzhou_jobs.api import QUERY_TOKEN_PARAMS, UNKNOWN_PARAMS, cursor_encode
+from workers.api.views import EmploymentFeedView, EmploymentNdjsonExportView
+
+# One valid value for every parameter any endpoint takes.
+VALID = {
+    "township": "甘宁镇",
+    "industry": "02",
+    "year": "2025",
+    "updated_since": "2025-01-01",
+    "as_of": "2025-06-30",
+    "page_size": "10",
+    "cursor": cursor_encode(datetime(2025, 1, 1, tzinfo=UTC), -1, 0),
+}
+ENDPOINTS = {
+    "/api/v1/employments/": {},
+    "/api/v1/workers/": {},
+    "/api/v1/employments/export.ndjson": {},
+    "/api/v1/employments/export.csv": {},
+    "/api/v1/progress/": {"year": "2025"},
+    "/api/v1/townships/": {},
+    "/api/v1/industries/": {},
+}
+
+
+@pytest.fixture(autouse=True)
+def _api_settings(settings):
+    settings.API_SYNC_LAG_SECONDS = 0
+    settings.API_THROTTLE_RATE = "100000/minute"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def token(reference_data):
+    return api_client_create(name="渝悦就业")[1]
+
+
+def get(client, key, path, params=None, /, **more):
+    return client.get(path, {**(params or {}), **more}, HTTP_AUTHORIZATION=f"Token {key}")
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker, tmp_path_factory):
+    out = tmp_path_factory.mktemp("schema") / "schema.json"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--format", "openapi-json", "--file", str(out))
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def parameter(schema, path, name) -> dict:
+    return next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name)
+
+
+# --- Unknown parameters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_the_400_lists_only_parameters_that_are_accepted(client, token, path):
+    response = get(client, token, path, ordering="id_number", **ENDPOINTS[path])
+    assert response.status_code == 400
+    message = response.json()["message"]
+    listed = re.fullmatch(r"不支持的查询参数：ordering。可用参数：(.+)。", message).group(1)
+    names = [] if listed == "无" else listed.split("、")
+    assert not set(names) & set(QUERY_TOKEN_PARAMS), message
+    for name in names:
+        accepted = get(client, token, path, **{**ENDPOINTS[path], name: VALID[name]})
+        assert accepted.status_code == 200, (name, accepted.content[:300])
+
+
+def test_the_400_names_the_parameters_of_the_endpoint(client, token):
+    response = get(client, token, "/api/v1/townships/", access="x")
+    assert response.json()["message"] == UNKNOWN_PARAMS.format(names="access", allowed="无")
+    response = get(client, token, "/api/v1/employments/", ordering="id")
+    assert response.json()["message"] == UNKNOWN_PARAMS.format(
+        names="ordering", allowed="、".join(EmploymentFeedView.allowed_params)
+    )
+    assert EmploymentNdjsonExportView.allowed_params == ("township", "industry", "year", "updated_since")
+
+
+def test_a_token_in_the_query_string_is_still_a_401(client, token):
+    for name in QUERY_TOKEN_PARAMS:
+        response = get(client, token, "/api/v1/townships/", {name: token})
+        assert response.status_code == 401, name
