@@ -3,6 +3,7 @@
 
 import json
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -198,9 +199,12 @@ PAGE_PARAMETERS = [
     ),
     OpenApiParameter(
         "page_size",
-        {"type": "integer", "minimum": 1},
-        description="每页记录数，默认 1000，最大 5000（更大的值按 5000 处理，不报错）。 / Records per page, default "
-        "1,000, at most 5,000 (larger values are capped, not refused).",
+        {"type": "integer", "default": settings.API_PAGE_SIZE},
+        description=f"每页记录数，默认 {settings.API_PAGE_SIZE}，取值 1–{settings.API_MAX_PAGE_SIZE}：小于 1 按 1、"
+        f"大于 {settings.API_MAX_PAGE_SIZE} 按 {settings.API_MAX_PAGE_SIZE} 处理，都不报错；不是整数则为 400。 / "
+        f"Records per page, default {settings.API_PAGE_SIZE:,}, served within 1–{settings.API_MAX_PAGE_SIZE:,}: "
+        f"a smaller value counts as 1 and a larger one as {settings.API_MAX_PAGE_SIZE:,}, neither is refused; "
+        "a value that is no integer is a 400.",
         examples=[OpenApiExample("5000", value=5000)],
     ),
 ]

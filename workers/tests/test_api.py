@@ -370,7 +370,7 @@ def test_page_size_is_capped_and_validated(client, token, township_a, settings):
     jobs(5, township_a)
     data = call(client, EMPLOYMENTS, token, page_size=1000000).json()
     assert len(data["results"]) == 3 and data["has_more"] and "page_size=1000000" in data["next"]
-    assert call(client, EMPLOYMENTS, token, page_size=0).status_code == 400
+    assert len(call(client, EMPLOYMENTS, token, page_size=0).json()["results"]) == 1  # the nearer bound
     assert call(client, EMPLOYMENTS, token, page_size="lots").status_code == 400
 
 

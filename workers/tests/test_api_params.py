@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from targets.api import api_client_create
-from wanzhou_jobs.api import QUERY_TOKEN_PARAMS, UNKNOWN_PARAMS, cursor_encode
+from wanzhou_jobs.api import PAGE_SIZE_INVALID, QUERY_TOKEN_PARAMS, UNKNOWN_PARAMS, cursor_encode
 from workers.api.views import EmploymentFeedView, EmploymentNdjsonExportView
+from workers.tests.factories import EmploymentFactory, WorkerFactory
 
 # One valid value for every parameter any endpoint takes.
 VALID = {
@@ -97,3 +98,54 @@ def test_a_token_in_the_query_string_is_still_a_401(client, token):
     for name in QUERY_TOKEN_PARAMS:
         response = get(client, token, "/api/v1/townships/", {name: token})
         assert response.status_code == 401, name
+
+
+# --- page_size ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "served"),
+    [
+        ("0", 1),
+        ("-5", 1),
+        ("-99999999999999999999", 1),
+        ("2", 2),
+        ("3", 3),
+        ("4", 3),
+        ("1000000", 3),
+        ("9" * 5000, 3),
+    ],
+)
+def test_page_size_outside_its_range_is_brought_within_it_at_either_end(
+    client, token, township_a, settings, value, served
+):
+    settings.API_MAX_PAGE_SIZE = 3
+    for _ in range(5):
+        EmploymentFactory(worker=WorkerFactory(township=township_a))
+    for path in ("/api/v1/employments/", "/api/v1/workers/"):
+        response = get(client, token, path, page_size=value)
+        assert response.status_code == 200, response.content[:300]
+        data = response.json()
+        assert len(data["results"]) == served and data["has_more"]
+        assert f"page_size={value}" in data["next"]
+
+
+@pytest.mark.parametrize("value", ["lots", "1.5", "1e3", "１２", "0x10", "1_000"])
+def test_page_size_that_is_no_integer_is_a_400(client, token, reference_data, settings, value):
+    settings.API_MAX_PAGE_SIZE = 3
+    response = get(client, token, "/api/v1/employments/", page_size=value)
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": PAGE_SIZE_INVALID.format(max=3),
+        "fields": {"page_size": [PAGE_SIZE_INVALID.format(max=3)]},
+    }
+
+
+def test_the_schema_says_what_page_size_does(schema, settings):
+    for path in ("/api/v1/employments/", "/api/v1/workers/"):
+        published = parameter(schema, path, "page_size")
+        # Out-of-range integers are served, so the schema must not forbid them.
+        assert published["schema"] == {"type": "integer", "default": settings.API_PAGE_SIZE}
+        text = published["description"]
+        assert f"小于 1 按 1、大于 {settings.API_MAX_PAGE_SIZE} 按 {settings.API_MAX_PAGE_SIZE} 处理" in text
+        assert "a smaller value counts as 1" in text
