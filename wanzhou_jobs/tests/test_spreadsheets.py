@@ -600,6 +600,16 @@ def test_calamine_child_started_during_the_scan_is_gone_when_the_scan_refuses():
     assert _calamine_children() == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_calamine_child_past_its_time_is_killed_and_reaped(monkeypatch):
+    # A child that never finishes (here: it sleeps before reading) is killed at the deadline; the clerk
+    # reads one sentence and no process is left behind.
+    monkeypatch.setattr(reading, "CALAMINE_TIMEOUT", 0.2)
+    monkeypatch.setattr(reading, "_CALAMINE_CHILD", "import time; time.sleep(60)\n" + reading._CALAMINE_CHILD)
+    refused(FILE_CORRUPT, read_rows, simple_file(), required=REQUIRED, engine="calamine")
+    assert _calamine_children() == []
+
+
 def test_too_many_columns_is_refused():
     sheet = worksheet(cells(1, REQUIRED) + '<row r="2"><c r="GS2"><v>1</v></c></row>')  # column 201
     refused(str(FILE_TOO_MANY_COLUMNS).format(limit=200), read_rows, xlsx(sheet), required=REQUIRED)
