@@ -12,6 +12,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from targets.selectors import reference_spellings
+from targets.services import FIXTURES_DIR
 from workers.models import Category, EmploymentForm, Workplace
 
 ID_NUMBER_HELP = (
@@ -160,18 +162,23 @@ WorkerPageSerializer = _page(
     "WorkerFeed", WorkerRecordSerializer, "一页农民工（含墓碑）。 / One page of workers (with tombstones)."
 )
 
+# The accepted spellings, as enums: taken from the reference files, since the schema is built when the URLs
+# load, without a database; a test holds them equal to the townships and industries of the database.
+REFERENCE_SPELLINGS = reference_spellings(FIXTURES_DIR)
+
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "township",
-        {"type": "string", "minLength": 1, "maxLength": 60},
-        description="户籍所在镇乡街道：名称或 9/12 位区划代码（含撤镇设街前的旧代码）。 / Township of registration: "
-        "name, or 9- or 12-digit division code (former codes accepted).",
+        {"type": "string", "enum": REFERENCE_SPELLINGS["township"]},
+        description="户籍所在镇乡街道：名称，或 9 位、12 位区划代码（含撤镇设街前的旧代码）。 / Township of "
+        "registration: name, or 9- or 12-digit division code (former codes accepted).",
         examples=[OpenApiExample("name", value="甘宁镇"), OpenApiExample("code", value="500101139")],
     ),
     OpenApiParameter(
         "industry",
-        {"type": "string", "minLength": 1, "maxLength": 60},
-        description="就业行业：名称或代码（01–12、99）。 / Industry: name or code (01–12, 99).",
+        {"type": "string", "enum": REFERENCE_SPELLINGS["industry"]},
+        description="就业行业：附件2 名称（可省略括号内文字和顿号）或代码（01–12、99，也可写作 1–12）。 / Industry: "
+        "annex-2 name (with or without its parenthesis and enumeration commas) or code (01–12, 99; also 1–12).",
         examples=[OpenApiExample("name", value="制造业"), OpenApiExample("code", value="02")],
     ),
     OpenApiParameter(

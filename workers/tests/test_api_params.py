@@ -13,7 +13,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from targets.api import api_client_create
+from targets.models import Industry, Township
+from targets.selectors import industry_spellings, township_spellings
 from wanzhou_jobs.api import PAGE_SIZE_INVALID, QUERY_TOKEN_PARAMS, UNKNOWN_PARAMS, cursor_encode
+from workers.api.filters import filters_parse
 from workers.api.views import EmploymentFeedView, EmploymentNdjsonExportView
 from workers.tests.factories import EmploymentFactory, WorkerFactory
 
@@ -149,3 +152,75 @@ def test_the_schema_says_what_page_size_does(schema, settings):
         text = published["description"]
         assert f"小于 1 按 1、大于 {settings.API_MAX_PAGE_SIZE} 按 {settings.API_MAX_PAGE_SIZE} 处理" in text
         assert "a smaller value counts as 1" in text
+
+
+# --- township and industry enums ------------------------------------------------------------------------
+
+
+FILTERED = (
+    "/api/v1/employments/",
+    "/api/v1/workers/",
+    "/api/v1/employments/export.ndjson",
+    "/api/v1/employments/export.csv",
+)
+
+
+def test_the_township_enum_is_every_spelling_of_every_township_of_the_database(schema, reference_data):
+    spellings = {
+        spelling
+        for township in Township.objects.all()
+        for spelling in township_spellings(
+            code=township.code, name=township.name, former_code=township.former_code
+        )
+    }
+    assert Township.objects.count() == 52 and Township.objects.exclude(former_code="").count() == 3
+    for path in FILTERED:
+        enum = parameter(schema, path, "township")["schema"]["enum"]
+        assert len(enum) == len(set(enum)) == len(spellings) == 52 * 3 + 3 * 2
+        assert set(enum) == spellings
+        assert {"甘宁镇", "500101139", "500101139000"} <= set(enum)
+
+
+def test_the_industry_enum_is_every_spelling_of_every_industry_of_the_database(schema, reference_data):
+    spellings = {
+        spelling
+        for industry in Industry.objects.all()
+        for spelling in industry_spellings(code=industry.code, name=industry.name)
+    }
+    for path in FILTERED:
+        enum = parameter(schema, path, "industry")["schema"]["enum"]
+        assert len(enum) == len(set(enum))
+        assert set(enum) == spellings
+        assert {"制造业", "02", "2", "建筑业", "农林牧渔业", "农、林、牧、渔业", "99", "其他行业"} <= set(
+            enum
+        )
+
+
+def test_the_filter_accepts_every_enum_value_as_its_township_or_industry(schema, reference_data):
+    townships = {t.pk: t for t in Township.objects.all()}
+    resolved = {}
+    for value in parameter(schema, "/api/v1/employments/", "township")["schema"]["enum"]:
+        filters = filters_parse({"township": value})
+        resolved.setdefault(filters.township_id, set()).add(value)
+    assert set(resolved) == set(townships)
+    for pk, values in resolved.items():
+        assert townships[pk].name in values and townships[pk].code in values
+    industries = {i.pk: i for i in Industry.objects.all()}
+    resolved = {}
+    for value in parameter(schema, "/api/v1/employments/", "industry")["schema"]["enum"]:
+        resolved.setdefault(filters_parse({"industry": value}).industry_id, set()).add(value)
+    assert set(resolved) == set(industries)
+    for pk, values in resolved.items():
+        assert industries[pk].name in values and industries[pk].code in values
+
+
+def test_a_former_code_and_a_12_digit_code_filter_through_the_api(client, token, schema, reference_data):
+    street = Township.objects.exclude(former_code="").order_by("code").first()
+    job = EmploymentFactory(worker=WorkerFactory(township=street))
+    EmploymentFactory(worker=WorkerFactory(township=Township.objects.get(name="甘宁镇")))
+    enum = parameter(schema, "/api/v1/employments/", "township")["schema"]["enum"]
+    for value in (street.former_code, street.former_code + "000", street.code + "000", street.name):
+        assert value in enum
+        results = get(client, token, "/api/v1/employments/", township=value).json()["results"]
+        assert [item["id"] for item in results] == [job.pk], value
+    assert get(client, token, "/api/v1/employments/", township="不存在镇").status_code == 400
