@@ -6,7 +6,7 @@
 
 Order: counting at 100k and 1M employments (bench/counting.py, which leaves 1M in the database), progress
 on those 1M (bench/progress.py), the API on those 1M (bench/api.py), then the quarterly-return import on
-a database of its own (bench/import.py).
+a database of its own (bench/import.py), and the refusal of hostile spreadsheets (bench/hostile.py).
 """
 
 import os
@@ -21,6 +21,7 @@ STEPS = [
     ["progress.py", "--save"],
     ["api.py"],
     ["import.py"],
+    ["hostile.py", "--save"],
 ]
 
 
