@@ -1,15 +1,23 @@
-"""Cross-cutting security pieces: the client address, the password rule MLPS asks for, first-login password
-change, and the content security policy (THREATS.md C, J; issue: trust)."""
+"""Cross-cutting security pieces: the client address, the password rules MLPS asks for (in Chinese),
+first-login password change, and the content security policy (THREATS.md C, J; issue: trust)."""
 
 import re
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 PASSWORD_CLASSES = _("密码至少要包含以下四类字符中的三类：大写字母、小写字母、数字、符号。")
+PASSWORD_TOO_SHORT = _("密码太短，至少需要 %(min_length)d 个字符。")
+PASSWORD_MIN_LENGTH = _("密码至少需要 %(min_length)d 个字符。")
+PASSWORD_TOO_SIMILAR = _("密码与%(verbose_name)s过于相似。")
+PASSWORD_NOT_SIMILAR = _("密码不能与您的其他个人信息过于相似。")
+PASSWORD_TOO_COMMON = _("这个密码太常见了。")
+PASSWORD_NOT_COMMON = _("密码不能是常用密码。")
+PASSWORD_NUMERIC = _("密码不能全是数字。")
 
 
 def client_ip(request) -> str | None:
@@ -35,6 +43,43 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return PASSWORD_CLASSES
+
+
+# Django's own validators, with the project's Chinese messages: Django 5.2 changed the too-short message's
+# msgid (`%d`) without updating the zh_Hans catalogue, so that one message showed in English on a Chinese
+# page (issue 16 §7). Owning every text keeps the rules and their wording in one place.
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    def get_error_message(self):
+        return PASSWORD_TOO_SHORT  # the ValidationError's params fill in min_length
+
+    def get_help_text(self):
+        return PASSWORD_MIN_LENGTH % {"min_length": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    def get_error_message(self):
+        return PASSWORD_TOO_SIMILAR
+
+    def get_help_text(self):
+        return PASSWORD_NOT_SIMILAR
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    def get_error_message(self):
+        return PASSWORD_TOO_COMMON
+
+    def get_help_text(self):
+        return PASSWORD_NOT_COMMON
+
+
+class NumericPasswordValidator(password_validation.NumericPasswordValidator):
+    def get_error_message(self):
+        return PASSWORD_NUMERIC
+
+    def get_help_text(self):
+        return PASSWORD_NUMERIC
 
 
 class SecurityHeadersMiddleware:

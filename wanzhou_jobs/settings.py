@@ -151,10 +151,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Django's validators with Chinese messages (wanzhou_jobs/security.py), and the MLPS character classes.
+    {"NAME": "wanzhou_jobs.security.UserAttributeSimilarityValidator"},
+    {"NAME": "wanzhou_jobs.security.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "wanzhou_jobs.security.CommonPasswordValidator"},
+    {"NAME": "wanzhou_jobs.security.NumericPasswordValidator"},
     {"NAME": "wanzhou_jobs.security.CharacterClassValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
