@@ -29,6 +29,11 @@ EMPLOYER_TWO_CODES = _("同一单位在第 {other} 行填写的统一社会信�
 CODE_TWO_EMPLOYERS = _("同一统一社会信用代码在第 {other} 行对应另一个单位名称，请核对。")
 SAME_KEY_DIFFERENT = _("与第 {other} 行是同一人、同一就业时间、同一单位，但其他内容不同，请合并为一行。")
 DUPLICATE_MERGED = _("第 {row} 行与第 {other} 行完全相同，已合并为一条。")
+PRE_PLAN_JOBS = _(
+    "{count} 行就业时间早于 2025 年 1 月 1 日（第 {rows} 行），作为行动方案实施前已在岗的就业记录导入："
+    "计入务工规模，不计入任何年度的新增就业。"
+)
+PRE_PLAN_ROWS_SHOWN = 10
 OUTSIDE_QUARTER = _("第 {row} 行就业时间 {date} 不在申报的 {year} 年第 {quarter} 季度内（仍会导入）。")
 EMPTY_FILE = _("文件中没有数据行：请在表头下方逐行填写，每行一条就业记录。")
 BATCH_NOT_YOURS = _("该导入批次不是您上传的，不能确认。")

@@ -38,6 +38,7 @@ from wanzhou_jobs.spreadsheets import (
 )
 from wanzhou_jobs.tests.test_spreadsheets import counted
 from workers import resources as R
+from workers import selectors
 from workers.management.commands.import_return import Command as ImportReturnCommand
 from workers.models import (
     Employer,
@@ -80,6 +81,7 @@ from workers.returns import (
     NOT_YOUR_TOWNSHIP,
     ONLY_BUREAU_ROLLBACK,
     OUTSIDE_QUARTER,
+    PRE_PLAN_JOBS,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
     SAME_ID_TWO_NAMES,
@@ -94,7 +96,6 @@ from workers.services import (
     ID_NUMBER_OTHER_TOWNSHIP,
     INCOME_NEGATIVE,
     NAME_INVALID,
-    START_BEFORE_PLAN,
     START_IN_FUTURE,
     UNDER_AGE,
 )
@@ -637,10 +638,10 @@ def test_title_rows_and_a_merged_title_above_the_header(clerk_a, tmp_path, title
 
 
 def test_row_numbers_count_the_title_rows(clerk_a, tmp_path):
-    bad = person(2, **{H_START: "2024-12-31"})
+    bad = person(2, **{H_INDUSTRY: "航天业"})
     path = write_return(tmp_path / "titled.xlsx", [person(1), bad], title_rows=2, merge_title=True)
 
-    assert_refused(clerk_a, path, START_BEFORE_PLAN, row=5, column=H_START)
+    assert_refused(clerk_a, path, UNKNOWN_INDUSTRY.format(value="航天业"), row=5, column=H_INDUSTRY)
 
 
 def test_columns_in_another_order_with_spaces_and_marks_around_the_headers(clerk_a, tmp_path):
@@ -797,10 +798,60 @@ def test_start_date_in_the_future(clerk_a, tmp_path):
     assert_refused(clerk_a, path, START_IN_FUTURE, row=2, column=H_START)
 
 
-def test_start_date_before_2025(clerk_a, tmp_path):
-    path = write_return(tmp_path / "early.xlsx", [person(1, **{H_START: "2024-12-31"})])
+def test_start_date_before_2025_is_a_pre_plan_job_accepted_with_a_warning(clerk_a, township_a, tmp_path):
+    """DESIGN.md §4.2, §5: a job that started before 2025 is recorded (the stock of people in work) with a
+    warning, counts for rule 4.6 while active, and is never new employment of any plan year."""
+    as_of = date(2025, 12, 31)
+    counted_before = (
+        selectors.nearby_employment_matrix(year=2025, as_of=as_of).total,
+        selectors.cumulative(as_of=as_of).count,
+        selectors.returnee_counts(year=2025, as_of=as_of),
+        selectors.poverty_alleviated_in_work(on=date(2025, 6, 30)),
+    )
+    rows = [
+        person(1, **{H_START: "2024-12-31", H_CATEGORIES: "脱贫人口", H_RETURNEE: "是"}),
+        person(2, **{H_START: "2019-05-01"}),
+    ]
+    path = write_return(tmp_path / "early.xlsx", rows)
 
-    assert_refused(clerk_a, path, START_BEFORE_PLAN, row=2, column=H_START)
+    batch, plan = run(clerk_a, path, year=2025, quarter=1)
+
+    assert plan.ok, plan.errors
+    assert plan.warnings == [str(PRE_PLAN_JOBS.format(count=2, rows="2、3"))]
+    assert return_summary(batch) == summary(2, new=2)
+    starts = set(Employment.objects.filter(import_batch_id=batch.pk).values_list("start_date", flat=True))
+    assert starts == {date(2024, 12, 31), date(2019, 5, 1)}
+    for year in selectors.PLAN_YEARS:
+        assert selectors.nearby_employment_matrix(year=year, as_of=as_of).total == counted_before[0]
+    assert selectors.cumulative(as_of=as_of).count == counted_before[1]
+    assert selectors.returnee_counts(year=2025, as_of=as_of) == counted_before[2]
+    assert selectors.poverty_alleviated_in_work(on=date(2025, 6, 30)) == counted_before[3] + 1
+
+    # A new job of the same person in 2025 counts in 2025, once.
+    path = write_return(
+        tmp_path / "later.xlsx",
+        [person(1, **{H_START: "2025-04-01", H_EMPLOYER: "万州某餐馆", H_CREDIT: None})],
+    )
+    batch, plan = run(clerk_a, path)
+    assert plan.ok and plan.warnings == [], (plan.errors, plan.warnings)
+    assert selectors.nearby_employment_matrix(year=2025, as_of=as_of).total == counted_before[0] + 1
+
+
+def test_many_pre_plan_rows_give_one_warning(clerk_a, tmp_path):
+    rows = [person(n, **{H_START: "2024-06-30"}) for n in range(1, 13)]
+    path = write_return(tmp_path / "stock.xlsx", rows)
+
+    batch, plan = run(clerk_a, path)
+
+    assert plan.ok, plan.errors
+    assert plan.warnings == [str(PRE_PLAN_JOBS.format(count=12, rows="2、3、4、5、6、7、8、9、10、11…"))]
+
+
+def test_pre_plan_job_of_a_person_under_16_is_refused(clerk_a, tmp_path):
+    young = id_for(7, birth=date(2009, 6, 1))  # 15 on 2024-05-31
+    path = write_return(tmp_path / "young.xlsx", [person(7, **{H_ID: young, H_START: "2024-05-31"})])
+
+    assert_refused(clerk_a, path, UNDER_AGE.format(start="2024-05-31"), row=2, column=H_START)
 
 
 def test_person_under_16_at_the_start(clerk_a, tmp_path):
@@ -1146,13 +1197,14 @@ def test_dry_run_writes_nothing(clerk_a, tmp_path, storage):
 
 
 def test_dry_run_of_a_bad_file_exits_1(clerk_a, tmp_path):
-    path = write_return(tmp_path / "bad.xlsx", [person(1, **{H_START: "2024-01-01"})])
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    path = write_return(tmp_path / "bad.xlsx", [person(1, **{H_START: tomorrow})])
 
     code, out, err = cli(path, clerk_a, "--dry-run")
 
     assert code == 1
     assert "Traceback" not in out + err
-    assert f"第 2 行【{H_START}】（2024-01-01）：{START_BEFORE_PLAN}" in err.splitlines()
+    assert f"第 2 行【{H_START}】（{tomorrow}）：{START_IN_FUTURE}" in err.splitlines()
 
 
 def test_progress_recompute_is_scheduled_once_per_import(
