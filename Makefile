@@ -12,6 +12,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# run, worker, beat and bench on this machine: a random key of this checkout (made once, never committed:
+# var/ is ignored) unless SECRET_KEY is set, and plain HTTP on 127.0.0.1. The settings refuse to start with
+# no key at all; the tests take theirs from tests/settings.py.
+LOCAL_KEY := var/secret_key
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_KEY))}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" SECURE_COOKIES="$${SECURE_COOKIES:-false}"
 
 .PHONY: run test lint worker beat bench browser setup clean
 
@@ -22,11 +28,15 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
-run: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_reference_data
-	$(PY) manage.py create_demo_accounts
-	$(PY) manage.py runserver 127.0.0.1:8000
+$(LOCAL_KEY):
+	mkdir -p $(@D)
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: $(STAMP) $(LOCAL_KEY)
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_reference_data
+	$(LOCAL_ENV) $(PY) manage.py create_demo_accounts
+	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -35,14 +45,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-worker: $(STAMP)
-	$(VENV)/bin/celery -A wanzhou_jobs worker --loglevel=INFO
+worker: $(STAMP) $(LOCAL_KEY)
+	$(LOCAL_ENV) $(VENV)/bin/celery -A wanzhou_jobs worker --loglevel=INFO
 
-beat: $(STAMP)
-	$(VENV)/bin/celery -A wanzhou_jobs beat --loglevel=INFO
+beat: $(STAMP) $(LOCAL_KEY)
+	$(LOCAL_ENV) $(VENV)/bin/celery -A wanzhou_jobs beat --loglevel=INFO
 
-bench: $(STAMP)
-	$(PY) bench/run_all.py
+bench: $(STAMP) $(LOCAL_KEY)
+	$(LOCAL_ENV) $(PY) bench/run_all.py
 
 browser:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)

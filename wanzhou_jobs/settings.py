@@ -1,16 +1,19 @@
 """Settings, read from the environment (DESIGN.md §7; `.env.example` lists every variable).
 
 With nothing set the system runs on a SQLite file with Celery eager in-process, so `make run` works on a
-bare machine. `DATABASE_URL` selects PostgreSQL (psycopg 3) and `REDIS_URL` selects Redis as Celery
-broker and cache. Production differs only by its environment. No other module reads `os.environ`.
+bare machine (it supplies a random key of the checkout, see the Makefile). `DATABASE_URL` selects PostgreSQL
+(psycopg 3) and `REDIS_URL` selects Redis as Celery broker and cache. Production differs only by its
+environment. No other module reads `os.environ`.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,13 +41,22 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = _env_bool("DEBUG", False)
-# The fallback key is only for `make run` and tests on a developer machine; production sets SECRET_KEY.
-SECRET_KEY = _env("SECRET_KEY") or "insecure-local-only-key-set-SECRET_KEY-in-production-0123456789"
+# No key is ever written in the code. Without SECRET_KEY the system refuses to start (issue 16 §6), unless
+# DEBUG is on: then each process makes a random key of its own, marked so that `check --deploy` refuses it.
+SECRET_KEY = _env("SECRET_KEY")
+if not SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "未设置 SECRET_KEY，且 DEBUG 未开启：系统拒绝启动。请在环境中设置 SECRET_KEY（50 个以上的随机字符，"
+        "见 .env.example）；在开发机上请用 make run。 SECRET_KEY is not set and DEBUG is off: refusing to "
+        "start. Set SECRET_KEY (50+ random characters, see .env.example); on a developer machine use make run."
+    )
+SECRET_KEY = SECRET_KEY or "django-insecure-" + secrets.token_urlsafe(50)
 SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "wanzhou_jobs.apps.ProjectConfig",  # the project's system checks
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -186,8 +198,9 @@ LOGOUT_REDIRECT_URL = "login"
 ADMIN_URL = (_env("ADMIN_URL") or "manage/").lstrip("/")
 
 # --- Transport security (production: `check --deploy` clean with the documented environment) ---------
-SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG and bool(_env("SECRET_KEY")))
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG and bool(_env("SECRET_KEY")))
+# On unless DEBUG; `make run` and the tests serve plain HTTP and turn both off explicitly.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0)

@@ -53,8 +53,13 @@ def test_command_exits_nonzero_with_one_line(reference_data, tmp_path):
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "SECRET_KEY": settings.SECRET_KEY,
+        },
     )
     assert result.returncode != 0
+    assert "--township" in result.stderr  # the command's own refusal, not the settings'
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
