@@ -19,7 +19,14 @@ from . import services
 from .forms import EmploymentInlineForm, EmploymentInlineFormSet, WorkerAdminForm
 from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, ImportBatch, Source, Worker
 from .selectors import employers_visible, workers_employed_on
-from .validators import normalise_id_number
+from .validators import mask_phone, normalise_id_number
+
+
+def _swap(row, names: dict[str, str]):
+    """A fieldset row (a name or a tuple of names) with some names replaced."""
+    if isinstance(row, str):
+        return names.get(row, row)
+    return tuple(names.get(name, name) for name in row)
 
 
 class VillageFilter(ScopedValuesFilter):
@@ -141,13 +148,24 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The person's own page shows the full ID number to users in scope; each such view is logged."""
+        """The person's own page shows the full ID number to those who may change the person (the
+        township's clerk, bureau staff); each such view is logged. Read-only roles see it masked."""
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and getattr(response, "status_code", None) == 200:
             worker = self.get_object(request, unquote(object_id))
-            if worker is not None:
+            if worker is not None and self._obj_writable(request, worker):
                 audit_event("view_id_number", obj=worker, actor=request.user)
         return response
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self._obj_writable(request, obj):
+            return fieldsets
+        masked = {"id_number": "masked_id", "phone": "masked_phone"}
+        return [
+            (title, {**options, "fields": [_swap(row, masked) for row in options["fields"]]})
+            for title, options in fieldsets
+        ]
 
     def get_queryset(self, request):
         return (
@@ -161,6 +179,10 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("公民身份号码"), ordering="id_number")
     def masked_id(self, obj):
         return obj.masked_id_number
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone) if obj.phone else "—"
 
     @admin.display(description=_("人员类别"))
     def category_list(self, obj):
@@ -180,6 +202,8 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         scope = scope_for(request.user)
         if len(scope.township_ids) == 1 and not scope.all_townships:
             readonly.append("township")  # a clerk's people are always of the clerk's township
+        if obj is not None and not self._obj_writable(request, obj):
+            readonly += ["masked_id", "masked_phone"]
         return readonly
 
     def get_search_results(self, request, queryset, search_term):
@@ -399,6 +423,11 @@ class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     "rows_updated", "rows_rejected", "uploaded_by", "created_at", "open_link"]  # fmt: skip
     list_filter = [("township", TownshipFilter), "status", "year", "quarter"]
     actions = None
+
+    def get_queryset(self, request):
+        # A batch holds the file's full ID numbers and phones: its clerk's township and bureau staff only,
+        # as on the returns pages (issue 16, item 1).
+        return self.writable_queryset(request)
 
     @admin.display(description=_("操作"))
     def open_link(self, obj):

@@ -254,8 +254,11 @@ def _text(value, limit: int | None = None) -> str:
     return text
 
 
-def row_values_for_export(employment) -> list:
-    """One ledger employment as a row of the return, in ALL_HEADERS order (round-trips as "unchanged")."""
+def row_values_for_export(employment, *, masked: bool = False) -> list:
+    """One ledger employment as a row of the return, in ALL_HEADERS order (round-trips as "unchanged");
+    `masked`: the ID number and phone masked, for those who only read the ledger."""
+    from ..validators import mask_id_number, mask_phone
+
     worker = employment.worker
     workplace = (
         employment.workplace_township.name
@@ -265,8 +268,8 @@ def row_values_for_export(employment) -> list:
     income = employment.monthly_income
     return [
         worker.name,
-        worker.id_number,
-        worker.phone,
+        mask_id_number(worker.id_number) if masked else worker.id_number,
+        mask_phone(worker.phone) if masked else worker.phone,
         worker.township.name,
         worker.village,
         "、".join(worker.categories),

@@ -161,12 +161,14 @@ def error_report(batch) -> bytes:
 
 def ledger_export(*, user, township, year: int | None = None) -> bytes:
     """The township's ledger in the return's own format (it re-imports as "all unchanged"), text-safe,
-    with who exported it and when above the header."""
+    with who exported it and when above the header. Full ID numbers and phones for those who may write
+    the township's ledger; masked for the read-only roles (industry departments, reviewers), whose copy
+    is for reading and does not re-import (`wanzhou_jobs.files`)."""
     from io import BytesIO
 
     from django.utils import timezone
 
-    from targets.scoping import scope_queryset
+    from targets.scoping import scope_queryset, writable_townships
     from wanzhou_jobs.spreadsheets import write_xlsx
 
     from ..models import Employment
@@ -181,11 +183,13 @@ def ledger_export(*, user, township, year: int | None = None) -> bytes:
     ).order_by("worker__name", "start_date", "id")
     if year:
         jobs = jobs.filter(start_date__year=year)
+    masked = not writable_townships(user).filter(pk=township.pk).exists()
+    rows = jobs.iterator(chunk_size=2000)
     buffer = BytesIO()
     note = f"导出人：{user.get_username()}  导出时间：{timezone.localtime():%Y-%m-%d %H:%M}  含个人信息，请妥善保管"
     write_xlsx(
         buffer,
-        [("季度报表", ALL_HEADERS, (row_values_for_export(job) for job in jobs.iterator(chunk_size=2000)))],
+        [("季度报表", ALL_HEADERS, (row_values_for_export(job, masked=masked) for job in rows))],
         title=f"万州区{township.name}农民工就近就业台账",
         note=note,
     )
