@@ -180,6 +180,7 @@ DOORS: dict[str, str] = {
     "workers_api:employments-csv": "api",
     "workers_api:workers": "api",
     None: "people",  # the admin's catch-all, filled with the person's ids
+    "admin:autocomplete": "people",  # answers from the scoped list of the model asked for
 }
 ADMIN_DOORS: dict[str, str] = {
     "admin:workers_worker_change": "person",
@@ -281,6 +282,24 @@ def roles(township_a, township_b, clerk_a, clerk_b, industry_user, reviewer_user
     return clients
 
 
+def _autocomplete_queries() -> list[str]:
+    """The admin autocomplete asked, for every autocomplete field of every model admin (and for the ones a
+    crafted request may name), for the person's name."""
+    from django.contrib import admin
+
+    fields = {("workers", "employment", "worker"), ("workers", "employment", "employer")}
+    for model, model_admin in admin.site._registry.items():
+        for field in model_admin.autocomplete_fields:
+            fields.add((model._meta.app_label, model._meta.model_name, field))
+        for inline in model_admin.inlines:
+            for field in inline.autocomplete_fields:
+                fields.add((inline.model._meta.app_label, inline.model._meta.model_name, field))
+    return [
+        f"?term={VICTIM_NAME}&app_label={app}&model_name={model}&field_name={field}"
+        for app, model, field in sorted(fields)
+    ]
+
+
 def _requests(victim, township_b):
     """(url name, path, query) of every door, filled with the victim's ids."""
     worker = victim["worker"]
@@ -295,6 +314,10 @@ def _requests(victim, township_b):
             queries.append(f"?township={township_b.code}")
         if name in files.BY_URL_NAME and files.BY_URL_NAME[name].query:
             queries.append(files.BY_URL_NAME[name].query)
+        if name == "admin:autocomplete":
+            queries += _autocomplete_queries()
+        if name and name.endswith("_changelist"):
+            queries.append("?_popup=1&_to_field=id")  # the related-lookup popup of a raw-id field
         for path in paths:
             for query in queries:
                 yield name, path, query
