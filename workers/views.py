@@ -45,7 +45,10 @@ def _own_batch(request, pk: int) -> ImportBatch:
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("季度报表文件（.xlsx）"))
+    file = forms.FileField(
+        label=_("季度报表文件（.xlsx、.xls、.ods 或 .csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(resources.ACCEPTED_EXTENSIONS)}),
+    )
     year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=[(y, y) for y in (2025, 2026, 2027)])
     quarter = forms.TypedChoiceField(
         label=_("季度"), coerce=int, choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)]
@@ -68,10 +71,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ValidationError(
-                _("请上传 .xlsx 格式的文件（旧版 .xls 请在 Excel 或 WPS 中另存为 .xlsx）。")
-            )
+        # The name only refuses formats not accepted; the content decides the format when it is read.
+        resources.check_file_name(upload.name)
         return upload
 
 

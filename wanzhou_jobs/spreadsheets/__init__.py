@@ -1,4 +1,4 @@
-"""Reading untrusted .xlsx uploads safely, and writing .xlsx/.csv exports that cannot run formulas.
+"""Reading untrusted uploads safely (.xlsx, .xls, .ods, .csv), and writing .xlsx/.csv exports that cannot run formulas.
 
 Sources: DESIGN.md §5 (the quarterly-return Excel contract), THREATS.md F1–F17 (hostile uploads) and
 E5–E7 (formula injection in exports). The module knows nothing about the domain's columns: callers
@@ -16,28 +16,41 @@ inspection also refuses parts that only the xlsb or ods reader would open.
 Every failure of a hostile or broken file becomes a `SpreadsheetError` with one of the messages of `core`;
 library exceptions never reach the caller, and the log records only their type, never file content.
 
+The other formats of DESIGN.md §5 take the same road: `formats` tells the format from the bytes, `ole` bounds an
+.xls (the OLE container and its BIFF records), `ods` an .ods (the zip, then the repeat counts of content.xml),
+both before calamine reads them, and `csvfiles` decodes and splits a CSV; every format's rows then go through
+the same header search, empty-row rule and limits, with the same messages.
+
 The package, stage by stage: `core` (messages, limits, the error and row types), `container` (the zip),
-`inspection` (`inspect_xlsx`), `reading` (`read_rows`), `cells` (cell parsing), `writing` (safe exports).
+`formats`, `inspection` (`inspect_xlsx`), `ole`, `ods`, `csvfiles`, `reading` (`read_rows`), `cells` (cell
+parsing), `writing` (safe exports).
 Import from here.
 """
 
 from .cells import clean_text, parse_amount, parse_date, parse_yes_no
 from .core import (
+    ACCEPTED_FORMATS,
     AMOUNT_INVALID,
     CALAMINE_MAX_CELLS,
     CALAMINE_MEMORY_LIMIT,
     CALAMINE_OUTPUT_LIMIT,
     CALAMINE_TIMEOUT,
+    CSV_ENCODING,
+    CSV_MALFORMED,
+    CSV_MIXED_ENCODING,
+    CSV_NUL,
     DATE_INVALID,
     FILE_CORRUPT,
     FILE_EMPTY,
     FILE_ENCRYPTED,
+    FILE_FORMAT_UNSUPPORTED,
     FILE_FORMULAS,
     FILE_LEGACY_XLS,
     FILE_MACROS,
     FILE_NO_WORKSHEET,
     FILE_NOT_XLSX,
     FILE_TOO_LARGE,
+    FILE_TOO_MANY_CELLS,
     FILE_TOO_MANY_COLUMNS,
     FILE_TOO_MANY_ROWS,
     FILE_XML_DTD,
@@ -68,26 +81,35 @@ from .core import (
     SpreadsheetError,
     openpyxl_uses_defusedxml,
 )
+from .formats import ACCEPTED_EXTENSIONS, check_file_name, detect_format
 from .inspection import inspect_xlsx
 from .reading import read_rows
 from .writing import csv_bom, csv_safe, safe_cell, safe_cell_value, write_safe_row, write_xlsx
 
 __all__ = [
+    "ACCEPTED_EXTENSIONS",
+    "ACCEPTED_FORMATS",
     "AMOUNT_INVALID",
     "CALAMINE_MAX_CELLS",
     "CALAMINE_MEMORY_LIMIT",
     "CALAMINE_OUTPUT_LIMIT",
     "CALAMINE_TIMEOUT",
+    "CSV_ENCODING",
+    "CSV_MALFORMED",
+    "CSV_MIXED_ENCODING",
+    "CSV_NUL",
     "DATE_INVALID",
     "FILE_CORRUPT",
     "FILE_EMPTY",
     "FILE_ENCRYPTED",
+    "FILE_FORMAT_UNSUPPORTED",
     "FILE_FORMULAS",
     "FILE_LEGACY_XLS",
     "FILE_MACROS",
     "FILE_NOT_XLSX",
     "FILE_NO_WORKSHEET",
     "FILE_TOO_LARGE",
+    "FILE_TOO_MANY_CELLS",
     "FILE_TOO_MANY_COLUMNS",
     "FILE_TOO_MANY_ROWS",
     "FILE_XML_DTD",
@@ -116,9 +138,11 @@ __all__ = [
     "UNKNOWN_COLUMNS_IGNORED",
     "VALUE_REQUIRED",
     "YES_NO_INVALID",
+    "check_file_name",
     "clean_text",
     "csv_bom",
     "csv_safe",
+    "detect_format",
     "inspect_xlsx",
     "openpyxl_uses_defusedxml",
     "parse_amount",

@@ -17,7 +17,22 @@ FILE_TOO_LARGE = _("文件超过 {limit} MB 的上限，请拆分后上传")
 FILE_LEGACY_XLS = _("这是旧版 .xls 文件，请在 Excel 或 WPS 中另存为 .xlsx 后上传")
 FILE_ENCRYPTED = _("文件设置了密码，请取消密码后重新上传")
 FILE_NOT_XLSX = _("文件不是有效的 Excel（.xlsx）文件")
-FILE_CORRUPT = _("文件已损坏或格式不规范，不是有效的 Excel（.xlsx）文件，请在 Excel 或 WPS 中另存后上传")
+FILE_CORRUPT = _("文件已损坏或格式不规范，无法读取，请在 Excel 或 WPS 中另存为 .xlsx 后上传")
+ACCEPTED_FORMATS = ".xlsx、.xls、.ods、.csv"
+FILE_FORMAT_UNSUPPORTED = _(
+    "不支持这种文件格式。请上传 .xlsx、.xls（Excel）、.ods（OpenDocument）或 .csv 文件；"
+    "WPS 表格（.et）、Numbers 等文件请另存为 .xlsx 后上传"
+)
+FILE_TOO_MANY_CELLS = _("文件的表格区域过大（{rows} 行 × {cols} 列），请删除多余的行和列后上传")
+CSV_ENCODING = _("无法识别 CSV 文件的编码，请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后上传")
+CSV_MIXED_ENCODING = _(
+    "CSV 文件混用了两种编码（第 {line} 行是 UTF-8，其他行是 GBK 等编码），"
+    "请在 Excel 或 WPS 中打开后另存为“CSV UTF-8（逗号分隔）”再上传"
+)
+CSV_NUL = _(
+    "CSV 文件中含有空字符（NUL），不是文本文件，请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后上传"
+)
+CSV_MALFORMED = _("CSV 文件第 {line} 行格式不规范（引号不成对或单元格过长），请检查后重新上传")
 FILE_MACROS = _("文件含有宏，请在 Excel 或 WPS 中另存为不含宏的 .xlsx 文件后上传")
 FILE_ZIP_BOMB = _("文件解压后过大，可能是压缩炸弹")
 FILE_XML_DTD = _("文件含有不允许的 XML 声明（DOCTYPE/ENTITY），请在 Excel 或 WPS 中另存为 .xlsx 后上传")
@@ -56,6 +71,9 @@ CALAMINE_TIMEOUT = 120  # seconds
 CALAMINE_OUTPUT_LIMIT = 512 * MB  # the pickled rows the child may write
 FORMULA_CELLS_SHOWN = 5
 MAX_TEXT_LENGTH = 32_767  # Excel's limit for one cell
+GRID_ROWS = 1_048_576  # the largest sheet Excel and LibreOffice make; .ods repeats empty rows up to it
+GRID_COLS = 16_384
+MAX_SPACES = 1_000_000  # the spaces all <text:s text:c="…"/> of an .ods may expand to
 SHOWN_VALUE_LENGTH = 40
 
 _OUT_CHUNK = 1 * MB

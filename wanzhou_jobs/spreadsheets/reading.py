@@ -1,6 +1,8 @@
-"""`read_rows`: an inspected upload handed to a parser — python-calamine in a child process with a memory,
-time and output limit when the cell area fits its dense grid, else openpyxl read-only — and its rows
-collected under the header the caller asks for (DESIGN.md §5: title rows above, merged cells, extra columns)."""
+"""`read_rows`: an upload of any accepted format, told by its bytes (`formats`) and inspected (`inspection` for
+.xlsx, `ole` for .xls, `ods`), handed to a parser — python-calamine in a child process with a memory, time and
+output limit when the cell area fits its dense grid, else openpyxl read-only (.xlsx only); a CSV is read by
+`csvfiles` — and its rows collected under the header the caller asks for (DESIGN.md §5: title rows above,
+merged cells, extra columns), the same way for every format."""
 
 from __future__ import annotations
 
@@ -47,7 +49,11 @@ from .core import (
     _Limits,
     _Sheet,
 )
+from .csvfiles import csv_rows
+from .formats import CSV, XLS, XLSX, detect_format
 from .inspection import _inspect
+from .ods import inspect_ods
+from .ole import inspect_xls
 
 logger = logging.getLogger(__name__)
 
@@ -82,31 +88,46 @@ def read_rows(
     limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
     with _opened(path_or_file, max_bytes) as (fh, size):
         data = fh.read(size)  # one copy, so the file cannot change between inspection and reading
+    kind = detect_format(io.BytesIO(data), len(data))
+    collect = {
+        "required": required,
+        "optional": optional,
+        "blank_values": blank_values or {},
+        "header_search_rows": header_search_rows,
+        "max_rows": max_rows,
+    }
+    if kind == CSV:
+        sheet = _collect(_guarded(csv_rows(data, limits)), **collect)
+        sheet.sheet_name = "CSV"
+        return sheet
     with ExitStack() as stack:
         children: list[_CalamineChild] = []
 
         def start_child(sheet: _Sheet) -> None:
             # Calamine starts on the sheet while the scan below bounds it: its answer is used only if
             # the scan passes, and the child is killed (the `with` block) if the scan refuses the file.
-            if engine != "openpyxl":
+            if engine != "openpyxl" or kind != XLSX:
                 children.append(stack.enter_context(_CalamineChild(data, sheet.name)))
 
-        inspection = _inspect(io.BytesIO(data), len(data), limits, on_sheet=start_child)
-        if engine == "auto":
+        if kind == XLSX:
+            inspection = _inspect(io.BytesIO(data), len(data), limits, on_sheet=start_child)
+        else:
+            # Only calamine reads .xls and .ods; their inspection bounds every sheet calamine will build.
+            if kind == XLS:
+                inspection = inspect_xls(data, limits)
+            else:
+                inspection = inspect_ods(io.BytesIO(data), len(data), limits)
+            start_child(inspection.sheet)
+        if kind != XLSX:
+            engine = "calamine"
+        elif engine == "auto":
             area = inspection.max_row * inspection.max_col
             engine = "calamine" if area <= CALAMINE_MAX_CELLS else "openpyxl"
         if engine == "calamine":
             rows = _calamine_rows(data, inspection, child=children[0] if children else None)
         else:
             rows = _openpyxl_rows(data, inspection)
-        sheet = _collect(
-            _guarded(rows),
-            required=required,
-            optional=optional,
-            blank_values=blank_values or {},
-            header_search_rows=header_search_rows,
-            max_rows=max_rows,
-        )
+        sheet = _collect(_guarded(rows), **collect)
     sheet.sheet_name = inspection.sheet.name
     sheet.warnings[:0] = _sheet_warnings(inspection)
     return sheet

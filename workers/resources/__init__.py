@@ -8,6 +8,8 @@ way back from a ledger employment), `workbooks` the files the clerks download โ€
 report and ledger export. Callers keep importing from `workers.resources` (`from .. import resources as R`).
 """
 
+from wanzhou_jobs.spreadsheets import ACCEPTED_EXTENSIONS, ACCEPTED_FORMATS, check_file_name
+
 from .headers import (
     ALL_HEADERS,
     H_CATEGORIES,
@@ -50,6 +52,10 @@ from .rows import (
 from .workbooks import WORKPLACE_OUTSIDE, blank_template, error_report, ledger_export
 
 __all__ = [
+    # the formats a return may come in (DESIGN.md ยง5), for the upload page and the template
+    "ACCEPTED_EXTENSIONS",
+    "ACCEPTED_FORMATS",
+    "check_file_name",
     # headers
     "ALL_HEADERS",
     "H_CATEGORIES",

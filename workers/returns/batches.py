@@ -18,6 +18,7 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import progress_mark_dirty, quarter_of
+from wanzhou_jobs.spreadsheets import check_file_name
 
 from ..models import (
     Employment,
@@ -55,7 +56,8 @@ def _storage_dir() -> Path:
 def return_upload(
     *, acting_user, file_obj, file_name: str, township: Township | None = None, year=None, quarter=None
 ) -> ImportBatch:
-    """Store an uploaded file under a random name outside the web root and open a batch for it."""
+    """Store an uploaded file under a random name outside the web root and open a batch for it. Its format is
+    told from its content when it is read; a name of a format not accepted is refused here."""
     scope = scope_for(acting_user)
     if not scope.can_write:
         raise PermissionDenied(str(_("您的账号为只读账号，不能导入数据。")))
@@ -63,8 +65,9 @@ def return_upload(
         township = Township.objects.get(pk=next(iter(scope.township_ids)))
     if township is not None:
         ensure_township_writable(acting_user, township)
+    check_file_name(file_name)  # .et, .wps, .numbers…: refused with the formats accepted, at every door
     digest = hashlib.sha256()
-    path = _storage_dir() / f"{secrets.token_hex(16)}.xlsx"
+    path = _storage_dir() / f"{secrets.token_hex(16)}{Path(str(file_name)).suffix.lower()}"
     size = 0
     with path.open("wb") as out:
         for chunk in (

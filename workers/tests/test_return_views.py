@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from wanzhou_jobs.spreadsheets import FILE_FORMAT_UNSUPPORTED
 from workers.models import Employment, ImportBatch, Worker
 from workers.resources import ALL_HEADERS
 from workers.tests.factories import make_id_number
@@ -89,9 +90,11 @@ def test_rejected_file_lists_every_error_and_offers_report(login, clerk_a):
 
 def test_wrong_extension_is_refused_in_chinese(login, clerk_a):
     client = login(clerk_a)
-    upload = SimpleUploadedFile("return.csv", b"a,b\n1,2\n")
+    page = client.get(reverse("workers:return_upload")).content.decode()
+    assert ".xlsx、.xls、.ods 或 .csv" in page and 'accept=".xlsx,.xls,.ods,.csv"' in page
+    upload = SimpleUploadedFile("return.et", b"a,b\n1,2\n")
     response = client.post(reverse("workers:return_upload"), {"file": upload, "year": "2025", "quarter": "1"})
-    assert response.status_code == 200 and "请上传 .xlsx 格式的文件" in response.content.decode()
+    assert response.status_code == 200 and str(FILE_FORMAT_UNSUPPORTED) in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 

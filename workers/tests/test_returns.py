@@ -26,10 +26,10 @@ from django.utils import timezone
 from targets.models import Industry
 from targets.services import QUARTER_LOCKED, _PendingRecompute, quarter_lock
 from wanzhou_jobs.spreadsheets import (
+    FILE_CORRUPT,
     FILE_EMPTY,
+    FILE_FORMAT_UNSUPPORTED,
     FILE_FORMULAS,
-    FILE_LEGACY_XLS,
-    FILE_NOT_XLSX,
     FILE_TOO_MANY_COLUMNS,
     FILE_TOO_MANY_ROWS,
     HEADER_MISSING,
@@ -1078,20 +1078,34 @@ def test_categories_set_both_flags(clerk_a, tmp_path, text):
 # --- Files that are not a return -----------------------------------------------------------------------------
 
 
-def test_csv_renamed_xlsx(clerk_a, tmp_path):
+def test_csv_named_xlsx_is_read_as_the_csv_it_is(clerk_a, tmp_path):
     path = tmp_path / "return.xlsx"
     text = ",".join(HEADERS) + "\n" + ",".join(str(v or "") for v in person(1).values()) + "\n"
     path.write_bytes(text.encode("utf-8-sig"))
 
-    assert_refused(clerk_a, path, FILE_NOT_XLSX)
+    batch, plan = run(clerk_a, path)
+
+    assert plan.ok, plan.errors
+    assert return_summary(batch) == summary(1, new=1)
 
 
-def test_legacy_xls(clerk_a, tmp_path):
+def test_broken_xls(clerk_a, tmp_path):
     path = tmp_path / "return.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)
 
-    assert_refused(clerk_a, path, FILE_LEGACY_XLS)
-    assert "另存为 .xlsx" in str(FILE_LEGACY_XLS)
+    assert_refused(clerk_a, path, FILE_CORRUPT)
+
+
+def test_wps_spreadsheet_is_refused_naming_the_formats_accepted(clerk_a, tmp_path, storage):
+    path = write_return(tmp_path / "return.et", [person(1)])
+    before = ledger_counts()
+
+    with pytest.raises(ValidationError) as caught:
+        run(clerk_a, path)
+    assert caught.value.messages == [str(FILE_FORMAT_UNSUPPORTED)]
+    code, out, err = cli(path, clerk_a)
+    assert code == 1 and str(FILE_FORMAT_UNSUPPORTED) in err and "Traceback" not in err
+    assert (ledger_counts(), ImportBatch.objects.count(), stored_files(storage)) == (before, 0, [])
 
 
 def test_zero_byte_file(clerk_a, tmp_path):

@@ -16,7 +16,7 @@ from workers.returns import return_run, return_summary
 
 
 class Command(DomainCommand):
-    help = "导入季度报表（.xlsx）：全部正确才写入，任何一行有错则不写入并列出全部错误。"
+    help = "导入季度报表（.xlsx、.xls、.ods 或 .csv）：全部正确才写入，任何一行有错则不写入并列出全部错误。"
 
     def add_arguments(self, parser):
         parser.add_argument("file")
