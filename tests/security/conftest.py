@@ -4,7 +4,9 @@ subsidy application with an attachment, and assistance records (issue 7, issue 1
 from datetime import date
 
 import pytest
+from django.test import Client
 
+from targets.models import Industry
 from workers.models import ImportBatch
 from workers.tests.factories import EmploymentFactory, HouseholdFactory, WorkerFactory, make_id_number
 
@@ -83,3 +85,54 @@ def victim(township_b, clerk_b, settings, tmp_path):
     rows = {"worker": worker, "employment": job, "household": household, "batch": batch}
     rows.update(_subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path))
     return rows
+
+
+#: Every role the system knows, as the table names them. The victim lives in 分水镇 (township B) and works
+#: in manufacturing (industry X).
+ROLES = (
+    "clerk_a",  # clerk of 甘宁镇
+    "clerk_a2",  # a second clerk of 甘宁镇
+    "clerk_b",  # clerk of 分水镇
+    "industry_x",  # industry department of 制造业
+    "industry_y",  # industry department of 建筑业
+    "reviewer",
+    "bureau",
+    "unassigned",  # staff user without assignment
+    "must_change",  # clerk of 分水镇 who has not yet changed the first password
+    "api_masked",  # city system, masked
+    "api_unmasked",  # city system with read_unmasked
+)
+
+
+@pytest.fixture
+def roles(township_a, township_b, clerk_a, clerk_b, industry_user, reviewer_user, bureau_user, victim):
+    """A logged-in client per role (API clients carry their token header)."""
+    from django.contrib.auth import get_user_model
+
+    from conftest import STRONG_PASSWORD, _user, login_request
+    from targets.api import api_client_create
+    from targets.models import StaffAssignment
+
+    victim["employment"].industry = Industry.objects.get(name="制造业")
+    victim["employment"].save(update_fields=["industry"])
+    users = {
+        "clerk_a": clerk_a,
+        "clerk_a2": _user("clerk_a2", "clerk", township="甘宁镇"),
+        "clerk_b": clerk_b,
+        "industry_x": industry_user,
+        "industry_y": _user("industry_con", "industry", industries=["建筑业"]),
+        "reviewer": reviewer_user,
+        "bureau": bureau_user,
+        "unassigned": get_user_model().objects.create_user("nobody", password=STRONG_PASSWORD, is_staff=True),
+        "must_change": _user("clerk_b_new", "clerk", township="分水镇"),
+    }
+    StaffAssignment.objects.filter(user=users["must_change"]).update(must_change_password=True)
+    clients = {}
+    for role, user in users.items():
+        client = Client()
+        assert client.login(request=login_request(), username=user.username, password=STRONG_PASSWORD), role
+        clients[role] = client
+    for role, unmasked in (("api_masked", False), ("api_unmasked", True)):
+        _client, token = api_client_create(name=role, unmasked=unmasked)
+        clients[role] = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    return clients
