@@ -12,6 +12,7 @@ from wanzhou_jobs.spreadsheets import ACCEPTED_EXTENSIONS, ACCEPTED_FORMATS, che
 
 from .headers import (
     ALL_HEADERS,
+    FORMATS_HELP,
     H_CATEGORIES,
     H_CHANNEL,
     H_CREDIT,
@@ -73,6 +74,7 @@ __all__ = [
     "H_TOWNSHIP",
     "H_VILLAGE",
     "H_WORKPLACE",
+    "FORMATS_HELP",
     "HEADER_HELP",
     "OPTIONAL",
     "REQUIRED",

@@ -51,6 +51,11 @@ HEADER_HELP = {
     H_INCOME: "选填。月收入（元），不小于 0 的数字。",
 }
 
+FORMATS_HELP = (
+    "可上传 .xlsx 或 .xls（Excel 97–2003，WPS 另存的也可以）、.ods（OpenDocument）、.csv（UTF-8 或 GBK/GB18030 编码，"
+    "逗号、制表符或分号分隔）文件；WPS 表格（.et）、Numbers 等格式请另存为 .xlsx 后上传。"
+)
+
 TEMPLATE_LAST_ROW = 5001  # the template's data rows are 2–5001: dropdowns, text formats and pre-filled cells
 
 

@@ -11,6 +11,7 @@ from wanzhou_jobs.spreadsheets import clean_text
 from ..models import Category, EmploymentForm
 from .headers import (
     ALL_HEADERS,
+    FORMATS_HELP,
     H_CREDIT,
     H_FORM,
     H_ID,
@@ -113,6 +114,7 @@ def blank_template(*, township=None) -> bytes:
             "模板预先填好的内容（如户籍所在镇乡街道）不算填写：只有预填内容的行是空行，不会导入，也不计入行数。",
         ]
     )
+    help_ws.append(["文件格式", "", FORMATS_HELP])
     help_ws.column_dimensions["A"].width = 20
     help_ws.column_dimensions["C"].width = 100
     for cell in help_ws[1]:

@@ -87,6 +87,12 @@ def test_the_template_prefills_the_clerks_township_in_every_row(login, clerk_a, 
     assert ws.cell(row=R.TEMPLATE_LAST_ROW + 1, column=column).value is None
 
 
+def test_the_help_sheet_names_the_formats_accepted(login, clerk_a):
+    help_rows = list(download_template(login(clerk_a))["填表说明"].iter_rows(values_only=True))
+    assert ("文件格式", None, R.FORMATS_HELP) in help_rows
+    assert all(extension in R.FORMATS_HELP for extension in R.ACCEPTED_EXTENSIONS)
+
+
 def test_template_filled_in_part_imports_the_filled_rows(login, clerk_a):
     client = login(clerk_a)
     before = Employment.objects.count()
