@@ -21,6 +21,21 @@ from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, 
 from .selectors import employers_visible, workers_employed_on
 from .validators import mask_phone, normalise_id_number
 
+LOCKED_JOBS = _(
+    "此人有 {count} 条就业记录开始于已锁定的季度（{quarters}），这些记录只读，不能修改或删除；"
+    "人员信息和其他季度的就业记录可以照常修改，也可以新增就业记录。"
+)
+
+
+def _locked_jobs(worker) -> list[str]:
+    """The locked quarters ("2026年第1季度") in which jobs of `worker` start, in order."""
+    from targets.models import QuarterLock
+    from targets.services import quarter_of
+
+    quarters = sorted({quarter_of(day) for day in worker.employments.values_list("start_date", flat=True)})
+    locked = set(QuarterLock.objects.values_list("year", "quarter"))
+    return [f"{year}年第{quarter}季度" for year, quarter in quarters if (year, quarter) in locked]
+
 
 def _swap(row, names: dict[str, str]):
     """A fieldset row (a name or a tuple of names) with some names replaced."""
@@ -75,7 +90,9 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
     autocomplete_fields = ["employer"]
     verbose_name = _("就业记录")
     verbose_name_plural = _("就业记录（新增就业请填写下方空白行）")
+    readonly_fields = ["lock_status"]
     fieldsets = [
+        (None, {"fields": ["lock_status"]}),
         (None, {"fields": [("employer", "new_employer_name", "credit_code")]}),
         (None, {"fields": [("industry", "form"), ("workplace", "workplace_township")]}),
         (None, {"fields": [("start_date", "end_date"), ("returnee", "channel", "monthly_income")]}),
@@ -83,6 +100,21 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("employer", "industry", "workplace_township")
+
+    @admin.display(description=_("状态"))
+    def lock_status(self, obj):
+        """A lock badge and the reason on a job that starts in a locked quarter (DESIGN.md §4.8)."""
+        from django.utils.html import format_html
+
+        from targets.services import ensure_quarter_open
+
+        if obj is None or obj.pk is None:
+            return _("新增")
+        try:
+            ensure_quarter_open(obj.start_date)
+        except ValidationError as exc:
+            return format_html('<span class="lock-badge">🔒 {}</span> {}', _("已锁定，只读"), exc.messages[0])
+        return _("可修改")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A posted employer id outside the list the clerk may see is "not one of the choices", not a link.
@@ -150,11 +182,16 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The person's own page shows the full ID number to those who may change the person (the
         township's clerk, bureau staff); each such view is logged. Read-only roles see it masked."""
+        worker = self.get_object(request, unquote(object_id))
+        if request.method == "GET" and worker is not None:
+            locked = _locked_jobs(worker)
+            if locked:
+                # At the top of the page, where a clerk sees it before editing (issue 18, item 1).
+                messages.warning(request, LOCKED_JOBS.format(count=len(locked), quarters="、".join(locked)))
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", None) == 200:
-            worker = self.get_object(request, unquote(object_id))
-            if worker is not None and self._obj_writable(request, worker):
-                audit_event("view_id_number", obj=worker, actor=request.user)
+        shown = request.method == "GET" and getattr(response, "status_code", None) == 200
+        if shown and worker is not None and self._obj_writable(request, worker):
+            audit_event("view_id_number", obj=worker, actor=request.user)
         return response
 
     def get_fieldsets(self, request, obj=None):

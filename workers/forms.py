@@ -1,5 +1,7 @@
 """Forms of the ledger's data entry. They parse and show errors; the rules are the services' check functions."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -124,6 +126,30 @@ class EmploymentInlineForm(forms.ModelForm):
         self.fields["employer"].required = False
         if self.instance.pk and self.instance.employer_id:
             self.fields["credit_code"].initial = self.instance.employer.credit_code
+        #: Why this saved job is read-only (its quarter is locked, DESIGN.md §4.8), or "".
+        self.locked_reason = ""
+        if self.instance.pk:
+            try:
+                ensure_quarter_open(self.instance.start_date)
+            except ValidationError as exc:
+                self.locked_reason = exc.messages[0]
+                for field in self.fields.values():
+                    field.disabled = True
+
+    def _posted_changes(self) -> list[str]:
+        """Fields of a locked job whose posted value differs from the saved one. A browser posts nothing for
+        the disabled fields (unchanged); a crafted post that changes one is refused, not ignored."""
+        changed = []
+        for name, field in self.fields.items():
+            key = self.add_prefix(name)
+            if not field.disabled or key not in self.data:
+                continue
+            probe = copy.copy(field)
+            probe.disabled = False
+            raw = field.widget.value_from_datadict(self.data, self.files, key)
+            if probe.has_changed(self.get_initial_for_field(field, name), raw):
+                changed.append(name)
+        return changed
 
     def clean_credit_code(self):
         value = self.cleaned_data.get("credit_code")
@@ -131,6 +157,11 @@ class EmploymentInlineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.locked_reason:
+            # Only the jobs that start in a locked quarter are frozen; the person and their other jobs save.
+            if cleaned.get("DELETE") or self._posted_changes():
+                raise ValidationError(self.locked_reason, code="quarter_locked")
+            return cleaned
         if self.errors or cleaned.get("DELETE"):
             if cleaned.get("DELETE") and self.instance.pk:
                 ensure_quarter_open(self.instance.start_date)
