@@ -234,9 +234,25 @@ def nearby_counted_workers(
     return workers.select_related("township")
 
 
+#: A quarterly return is due by the 10th day after its quarter ends (the deadline day of DESIGN.md §7's
+#: operators); until the quarter ends it is in progress.
+RETURN_DEADLINE_DAYS = 10
+
+
+def return_deadline(year: int, quarter: int) -> date:
+    from datetime import timedelta
+
+    from targets.services import quarter_end
+
+    return quarter_end(year, quarter) + timedelta(days=RETURN_DEADLINE_DAYS)
+
+
 def returns_board(*, year: int, today: date | None = None) -> dict:
     """DHIS2's reporting rate for quarterly returns: per township and quarter of `year`, the latest imported
-    batch (when, by whom, rows), and which townships have not submitted the last closed quarter."""
+    batch (when, by whom, rows) or the state of the missing return — in progress (the quarter has not
+    ended), due (ended, deadline ahead) or overdue — and which of the 49 townships of annex 1 have not
+    submitted the last closed quarter. The three streets without a target are listed apart, as on the
+    dashboard."""
     from targets.models import Township
     from targets.services import quarter_end
 
@@ -252,17 +268,34 @@ def returns_board(*, year: int, today: date | None = None) -> dict:
     )
     for batch in batches:
         latest[(batch.township_id, batch.quarter)] = batch
-    rows = []
+
+    def cell(township, quarter):
+        batch = latest.get((township.pk, quarter))
+        deadline = return_deadline(year, quarter)
+        if batch is not None:
+            state = "submitted"
+        elif quarter_end(year, quarter) >= today:
+            state = "in_progress"
+        elif deadline >= today:
+            state = "due"
+        else:
+            state = "overdue"
+        return {"batch": batch, "state": state, "deadline": deadline}
+
+    rows, apart = [], []
     for township in Township.objects.order_by("code"):
-        cells = [latest.get((township.pk, q)) for q in (1, 2, 3, 4)]
-        rows.append({"township": township, "cells": cells})
+        row = {"township": township, "cells": [cell(township, q) for q in (1, 2, 3, 4)]}
+        (rows if township.in_plan else apart).append(row)
     last_closed = closed[-1] if closed else None
-    missing = [r["township"] for r in rows if last_closed and r["cells"][last_closed - 1] is None]
-    submitted = sum(1 for r in rows if last_closed and r["cells"][last_closed - 1] is not None)
+    missing = [r["township"] for r in rows if last_closed and r["cells"][last_closed - 1]["batch"] is None]
+    submitted = len(rows) - len(missing) if last_closed else 0
     return {
         "rows": rows,
+        "apart": apart,
         "last_closed": last_closed,
+        "last_deadline": return_deadline(year, last_closed) if last_closed else None,
         "missing": missing,
+        "overdue": bool(last_closed) and return_deadline(year, last_closed) < today,
         "rate": round(submitted / len(rows), 4) if rows and last_closed else None,
     }
 
