@@ -2,6 +2,7 @@
 #   make run     set up .venv, migrate, load reference data and demo accounts, serve on 127.0.0.1:8000
 #   make test    set up .venv if missing, run the whole suite (SQLite, Celery eager)
 #   make lint    ruff check + format check
+#   make serve   gunicorn with production settings (DEBUG off) against DATABASE_URL, on 127.0.0.1:8000
 #   make worker  Celery worker (needs REDIS_URL)
 #   make beat    Celery beat (needs REDIS_URL)
 #   make bench   benchmarks under bench/ (needs DATABASE_URL=postgres://…)
@@ -19,7 +20,7 @@ LOCAL_KEY := var/secret_key
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_KEY))}" \
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" SECURE_COOKIES="$${SECURE_COOKIES:-false}"
 
-.PHONY: run test lint worker beat bench browser setup clean
+.PHONY: run serve test lint worker beat bench browser setup clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,11 @@ run: $(STAMP) $(LOCAL_KEY)
 	$(LOCAL_ENV) $(PY) manage.py load_reference_data
 	$(LOCAL_ENV) $(PY) manage.py create_demo_accounts
 	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production settings (DEBUG off, deploy/gunicorn.conf.py) on plain HTTP: what the systemd unit runs, here.
+serve: $(STAMP) $(LOCAL_KEY)
+	$(LOCAL_ENV) DEBUG=false $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) DEBUG=false $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py wanzhou_jobs.wsgi
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
