@@ -8,7 +8,7 @@ flags, pace and projection. Nothing but pages and the API reads this module.
 
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,6 +47,18 @@ def _rate(count: int, target) -> float | None:
     return round(count / float(target), 4) if target else None
 
 
+def months_left(year: int, as_of: date) -> int:
+    """The months of `year` over which the pace still needed is spread: the month in progress and those
+    after it (in December one month is left, not none; issue 18, item 6). Nothing is left once the year
+    is over (as of 31 December or later), all twelve before it starts."""
+    if as_of.year < year:
+        return 12
+    if as_of.year > year:
+        return 0
+    month_over = (as_of + timedelta(days=1)).month != as_of.month
+    return 12 - as_of.month + (0 if month_over else 1)
+
+
 def unit_status(*, count: int, target, progress: float, months_left: int) -> dict:
     """Completion, lagging flags (rule 4.7), and pace: expected by now, gap, year-end projection, monthly
     pace still needed. Units without a target carry None for everything that needs one."""
@@ -73,7 +85,7 @@ def progress_build(*, year: int, as_of: date | None = None) -> dict:
     """Build the progress of `year` as of `as_of` from the counting selectors (a handful of queries)."""
     as_of = as_of or default_as_of(year)
     progress = time_progress(year, as_of)
-    months_left = 12 - as_of.month if as_of.year == year else (12 if as_of.year < year else 0)
+    months = months_left(year, as_of)
     plan_year = PlanYear.objects.filter(year=year).first()
 
     cube = nearby_employment_by_month(year=year, as_of=as_of)
@@ -104,7 +116,7 @@ def progress_build(*, year: int, as_of: date | None = None) -> dict:
                 count=by_township.get(township.pk, 0),
                 target=township_targets.get(township.pk),
                 progress=progress,
-                months_left=months_left,
+                months_left=months,
             )
         )
         row["returnee_count"] = returnees.get(township.pk, 0)
@@ -122,7 +134,7 @@ def progress_build(*, year: int, as_of: date | None = None) -> dict:
                 count=by_industry.get(industry.pk, 0),
                 target=industry_targets.get(industry.pk),
                 progress=progress,
-                months_left=months_left,
+                months_left=months,
             )
         )
         industries.append(row)
@@ -147,7 +159,7 @@ def progress_build(*, year: int, as_of: date | None = None) -> dict:
                 count=sum(by_industry.get(pk, 0) for pk in members),
                 target=sector_targets.get(indicator.pk),
                 progress=progress,
-                months_left=months_left,
+                months_left=months,
             )
         )
         sectors.append(row)
@@ -184,7 +196,7 @@ def progress_build(*, year: int, as_of: date | None = None) -> dict:
             count=total,
             target=plan_year.nearby_goal if plan_year else None,
             progress=progress,
-            months_left=months_left,
+            months_left=months,
         )
     )
     return {

@@ -9,7 +9,7 @@ from datetime import date
 from django.utils import timezone
 
 from targets.models import KeyTaskIndicator, KeyTaskTarget
-from targets.progress import default_as_of, unit_status
+from targets.progress import default_as_of, months_left, unit_status
 from workers.selectors import nearby_employment_matrix, poverty_alleviated_in_work, time_progress
 
 from ..models import CourseKind
@@ -35,7 +35,7 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
     """Every key-task indicator of `year` with target, actual, completion, time progress and lagging flags."""
     as_of = as_of or default_as_of(year)
     progress = time_progress(year, as_of)
-    months_left = 12 - as_of.month if as_of.year == year else (12 if as_of.year < year else 0)
+    months = months_left(year, as_of)
     targets = dict(KeyTaskTarget.objects.filter(plan_year_id=year).values_list("indicator_id", "target"))
 
     by_industry = nearby_employment_matrix(year=year, as_of=as_of).by_industry()
@@ -81,7 +81,7 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
                 row["industries"] = sorted(i.code for i in indicator.industries.all())
             else:
                 count = actuals.get(indicator.code, 0)
-            row.update(unit_status(count=count, target=target, progress=progress, months_left=months_left))
+            row.update(unit_status(count=count, target=target, progress=progress, months_left=months))
             if indicator.code == "poverty-alleviated-in-work":
                 # A stock at a date, not a flow over the year: compared with the target, not time progress.
                 row["lagging"] = target is not None and count < target

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from workers.selectors import PLAN_YEARS
 
 from ..models import PlanYear
+from ..progress import months_left as progress_months_left
 from ..progress import progress_build, progress_snapshot, unit_status
 
 STATUS_LABELS = {
@@ -195,10 +196,8 @@ def cumulative_summary(progress: DashboardProgress) -> dict:
 
 
 def months_left(progress: DashboardProgress) -> int:
-    """Whole months after the as-of month (the pace still needed is spread over them), as the engine does."""
-    if progress.as_of.year == progress.year:
-        return 12 - progress.as_of.month
-    return 12 if progress.as_of.year < progress.year else 0
+    """The months the pace still needed is spread over, as the engine counts them."""
+    return progress_months_left(progress.year, progress.as_of)
 
 
 def headline(progress: DashboardProgress) -> dict:

@@ -220,3 +220,25 @@ def test_real_worker_updates_snapshot_after_save(clerk_a, celery_worker):
         time.sleep(0.3)
     assert not ProgressDirtyYear.objects.exists()
     assert ProgressSnapshot.objects.filter(year__in=[2026, 2027]).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("as_of", "left"),
+    [
+        (date(2026, 12, 3), 1),  # December: the month in progress is a month left (issue 18, item 6)
+        (date(2026, 12, 31), 0),  # the year is over
+        (date(2026, 11, 30), 1),  # November over: December left
+        (date(2026, 1, 1), 12),
+        (date(2025, 6, 1), 12),  # before the year
+        (date(2027, 1, 5), 0),  # after it
+    ],
+)
+def test_months_left_counts_the_month_in_progress(as_of, left):
+    assert progress.months_left(2026, as_of) == left
+
+
+def test_the_pace_in_december_is_what_remains(reference_data):
+    status = progress.unit_status(
+        count=4174, target=15000, progress=0.92, months_left=progress.months_left(2026, date(2026, 12, 3))
+    )
+    assert status["monthly_pace_needed"] == 10826
