@@ -7,6 +7,7 @@ merged cells, extra columns), the same way for every format."""
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import pickle
@@ -18,6 +19,7 @@ import time
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 import openpyxl
 
@@ -33,6 +35,7 @@ from .core import (
     FIRST_SHEET_HIDDEN,
     HEADER_DUPLICATE,
     HEADER_MISSING,
+    HEADER_TAKEN_AS,
     HIDDEN_MARK,
     MAX_BYTES,
     MAX_COLS,
@@ -66,6 +69,7 @@ def read_rows(
     *,
     required: Iterable[str],
     optional: Iterable[str] = (),
+    aliases: Mapping[str, Iterable[str]] | None = None,
     blank_values: Mapping[str, Collection[str]] | None = None,
     header_search_rows: int = 10,
     max_rows: int = MAX_ROWS,
@@ -76,7 +80,10 @@ def read_rows(
     """The rows of the first worksheet under the header row, keyed by header name (DESIGN.md §5).
 
     The header row is the first of the first `header_search_rows` rows holding every required
-    header; blank rows are skipped, and so are rows whose only values are, per header, among
+    header — or the second of two rows that hold them together (a group cell merged above its
+    sub-headers). A header is matched by its name or one of its `aliases` (header name → other
+    spellings), after NFKC (full-width brackets and spaces), without spaces and `*`; a spelling one
+    or two characters off a known one is taken for it, with a warning. Blank rows are skipped, and so are rows whose only values are, per header, among
     `blank_values` (cleaned text: what a template pre-fills); they are not counted in `max_rows`
     (the sheet's own bound, rows holding any value, still applies).
     `engine` is "auto", "calamine" or "openpyxl" (for tests and benchmarks; "auto" picks calamine
@@ -92,6 +99,7 @@ def read_rows(
     collect = {
         "required": required,
         "optional": optional,
+        "aliases": aliases or {},
         "blank_values": blank_values or {},
         "header_search_rows": header_search_rows,
         "max_rows": max_rows,
@@ -287,13 +295,88 @@ def _guarded(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
 
 
 def _header_key(value) -> str:
-    """Header text as matched: NFKC, no spaces or invisible characters, no `*` or (必填) marks."""
+    """Header text as matched: NFKC, no spaces or invisible characters, no `*`, (必填) or (选填) marks."""
     text = "".join(ch for ch in clean_text(value) if not ch.isspace() and unicodedata.category(ch) != "Cf")
-    return text.strip("*").removesuffix("(必填)").strip("*")
+    return text.strip("*").removesuffix("(必填)").removesuffix("(选填)").strip("*")
 
 
 def _quoted(names: Iterable[str]) -> str:
     return "、".join(f"“{name}”" for name in names)
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two short texts, or `limit + 1` as soon as it is known to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _close_match(key: str, known: dict[str, str]) -> str | None:
+    """The one header name whose spelling `key` misses by a character or two (身分证号码 → 公民身份号码 through
+    its alias 身份证号码), or None when none or several are that close. The shorter of the two spellings
+    decides how close: two characters or fewer must be exact, up to five one edit is allowed, beyond that
+    two (紧急联系电话 is no 联系电话)."""
+    best, names = 3, set()
+    for spelling, name in known.items():
+        shorter = min(len(key), len(spelling))
+        limit = 0 if shorter <= 2 else 1 if shorter <= 5 else 2
+        distance = _edit_distance(key, spelling, min(limit, best))
+        if distance > limit:
+            continue
+        if distance < best:
+            best, names = distance, {name}
+        elif distance == best:
+            names.add(name)
+    return next(iter(names)) if len(names) == 1 else None
+
+
+@dataclass
+class _Header:
+    columns: dict[str, int]  # header name → 0-based column
+    unknown: list[str]  # texts of the columns ignored
+    guessed: list[tuple[str, str]]  # (text in the file, header name it was taken for)
+    duplicate: str | None  # a header name given by two columns
+
+
+def _match_header(values: list, known: dict[str, str]) -> _Header:
+    header = _Header(columns={}, unknown=[], guessed=[], duplicate=None)
+    pending = []
+    for index, value in enumerate(values):
+        key = _header_key(value)
+        if not key:
+            continue
+        name = known.get(key)
+        if name is None:
+            pending.append((index, key, clean_text(value)))
+        elif name in header.columns:
+            header.duplicate = header.duplicate or name
+        else:
+            header.columns[name] = index
+    for index, key, text in pending:
+        name = _close_match(key, known)
+        if name is not None and name not in header.columns:
+            header.columns[name] = index
+            header.guessed.append((text, name))
+        else:
+            header.unknown.append(text)
+    return header
+
+
+def _merged(upper: list, lower: list) -> list:
+    """A header over two rows read as one: each column's lower cell, or the upper one where the lower is empty
+    (a group cell merged across sub-headers keeps its text in its first column only; a header merged down
+    two rows keeps it in the upper row)."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [None] * (width - len(upper)), lower + [None] * (width - len(lower))
+    return [low if _header_key(low) else high for high, low in zip(upper, lower, strict=True)]
 
 
 def _collect(
@@ -301,51 +384,74 @@ def _collect(
     *,
     required: list[str],
     optional: list[str],
+    aliases: Mapping[str, Iterable[str]],
     blank_values: Mapping[str, Collection[str]],
     header_search_rows: int,
     max_rows: int,
 ) -> SheetData:
-    known: dict[str, str] = {}
+    known: dict[str, str] = {}  # matched spelling → header name
     for name in [*required, *optional]:
         key = _header_key(name)
         if not key or key in known:
             raise ValueError(f"header {name!r} is empty or given twice")
         known[key] = name
+    asked = set(known.values())
+    for name, spellings in aliases.items():
+        for spelling in spellings if name in asked else ():
+            key = _header_key(spelling)
+            if not key or known.setdefault(key, name) != name:
+                raise ValueError(f"alias {spelling!r} of {name!r} is empty or names another header")
     wanted = set(required)
 
-    header: tuple[int, list] | None = None
+    found: _Header | None = None
+    header_row = 0
     best: set[str] = set()
+    previous: list | None = None
     for number, values in rows:
         if number > header_search_rows:
             break
-        found = {known[key] for key in map(_header_key, values) if key in known} & wanted
-        if found == wanted:
-            header = (number, values)
+        candidates = [values] if previous is None else [values, _merged(previous, values)]
+        for candidate in candidates:
+            header = _match_header(candidate, known)
+            present = wanted & header.columns.keys()
+            if present == wanted:
+                found, header_row = header, number
+                break
+            if len(present) > len(best):
+                best = present
+        if found is not None:
+            found_values = candidate
             break
-        if len(found) > len(best):
-            best = found
-    if header is None:
+        previous = values
+    if found is not None:
+        # Sub-headers under the header row found (a group cell merged above them): a next row with text
+        # only where the header row is empty that names more columns is the header's second row.
+        following = next(rows, None)
+        if following is not None:
+            number, values = following
+            merged = _match_header(_merged(found_values, values), known)
+            under = [values[index] for index in found.columns.values() if index < len(values)]
+            if (
+                number == header_row + 1
+                and not any(map(_header_key, under))
+                and len(merged.columns) > len(found.columns)
+            ):
+                found, header_row = merged, number
+            else:
+                rows = itertools.chain([following], rows)
+    if found is None:
         missing = [name for name in required if name not in best]
         raise _error(HEADER_MISSING, rows=header_search_rows, headers=_quoted(missing))
+    if found.duplicate is not None:
+        raise _error(HEADER_DUPLICATE, header=found.duplicate)
 
-    header_row, header_values = header
-    columns: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, value in enumerate(header_values):
-        key = _header_key(value)
-        if not key:
-            continue
-        name = known.get(key)
-        if name is None:
-            unknown.append(clean_text(value))
-        elif name in columns:
-            raise _error(HEADER_DUPLICATE, header=name)
-        else:
-            columns[name] = index
-    warnings = [str(UNKNOWN_COLUMNS_IGNORED).format(headers=_quoted(unknown))] if unknown else []
+    columns = found.columns
+    warnings = [str(HEADER_TAKEN_AS).format(header=text, name=name) for text, name in found.guessed]
+    if found.unknown:
+        warnings.append(str(UNKNOWN_COLUMNS_IGNORED).format(headers=_quoted(found.unknown)))
 
     # The hot loop: 50,000 rows x 15 columns, so list comprehensions rather than per-cell calls.
-    names = list(columns) + [name for name in known.values() if name not in columns]
+    names = list(columns) + [name for name in [*required, *optional] if name not in columns]
     indexes = list(columns.values())
     width = max(indexes, default=-1) + 1
     absent = [None] * (len(names) - len(indexes))

@@ -48,6 +48,7 @@ from wanzhou_jobs.spreadsheets import (
     FIRST_SHEET_HIDDEN,
     HEADER_DUPLICATE,
     HEADER_MISSING,
+    HEADER_TAKEN_AS,
     OTHER_SHEETS_IGNORED,
     UNKNOWN_COLUMNS_IGNORED,
     VALUE_REQUIRED,
@@ -898,6 +899,93 @@ def test_header_names_match_after_nfkc_and_spaces():
         optional=["是否返乡", "联系电话"],
     )
     assert result.columns == {"姓名": 0, "公民身份号码": 1, "月收入（元）": 2, "是否返乡": 3, "联系电话": 4}
+    assert result.warnings == []
+
+
+ALIASES = {"公民身份号码": ["身份证号码", "证件号码"], "就业时间": ["入职时间"], "联系电话": ["手机号"]}
+
+
+def test_headers_are_found_by_their_aliases():
+    header = ["姓名", "身份证号码 *", "入职时间", "手机号（选填）"]
+    data = simple_file([header, ["张三", "1", "2025-03-15", "138"]])
+    result = read_rows(data, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
+    assert result.columns == {"姓名": 0, "公民身份号码": 1, "就业时间": 2, "联系电话": 3}
+    assert result.rows[0].values == {
+        "姓名": "张三",
+        "公民身份号码": "1",
+        "就业时间": "2025-03-15",
+        "联系电话": "138",
+    }
+    assert result.warnings == []
+    # Aliases of headers not asked for are left out; one spelling for two headers is a mistake of the caller.
+    assert read_rows(data, required=REQUIRED, aliases=ALIASES).columns == {"姓名": 0, "公民身份号码": 1}
+    with pytest.raises(ValueError):
+        read_rows(data, required=REQUIRED, optional=OPTIONAL, aliases={"就业时间": ["姓名"]})
+
+
+def test_two_spellings_of_one_header_are_a_duplicate():
+    data = simple_file([["姓名", "身份证号码", "公民身份号码"], ["张三", "1", "1"]])
+    refused(
+        str(HEADER_DUPLICATE).format(header="公民身份号码"),
+        read_rows,
+        data,
+        required=REQUIRED,
+        aliases=ALIASES,
+    )
+
+
+def test_a_header_a_character_off_is_taken_for_the_closest_with_a_warning():
+    header = ["姓名", "身分证号码", "就业日其", "联系电活"]  # 份 → 分, 期 → 其, 话 → 活
+    data = simple_file([header, ["张三", "1", "2025-03-15", "138"]])
+    result = read_rows(
+        data, required=REQUIRED, optional=OPTIONAL, aliases={**ALIASES, "就业时间": ["就业日期"]}
+    )
+    assert result.columns == {"姓名": 0, "公民身份号码": 1, "就业时间": 2, "联系电话": 3}
+    assert result.warnings == [
+        str(HEADER_TAKEN_AS).format(header="身分证号码", name="公民身份号码"),
+        str(HEADER_TAKEN_AS).format(header="就业日其", name="就业时间"),
+        str(HEADER_TAKEN_AS).format(header="联系电活", name="联系电话"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["姓名", "公民身份号码", "姓"],  # two characters or fewer: only exact
+        ["姓名", "公民身份号码", "紧急联系电话"],  # two edits off a four-character header
+        ["姓名", "公民身份号码", "就业地间"],  # one edit off 就业时间 and off 就业地点: no guess
+    ],
+)
+def test_headers_not_close_enough_or_ambiguous_are_ignored(header):
+    data = simple_file([header, ["张三", "1", "x"]])
+    result = read_rows(data, required=REQUIRED, optional=[*OPTIONAL, "就业地点"])
+    assert result.columns == {"姓名": 0, "公民身份号码": 1}
+    assert result.warnings == [str(UNKNOWN_COLUMNS_IGNORED).format(headers=f"“{header[2]}”")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_header_over_two_rows_with_a_merged_group_cell_is_read_as_one(tmp_path, engine):
+    def fill(workbook):
+        ws = workbook.active
+        ws["A1"] = "万州区甘宁镇2025年第一季度花名册"
+        ws.merge_cells("A1:D1")
+        ws.append(["姓名", "公民身份号码", "就业情况", None])
+        ws.append([None, None, "入职时间", "联系电话"])
+        ws.merge_cells("A2:A3")
+        ws.merge_cells("B2:B3")
+        ws.merge_cells("C2:D2")
+        ws.append(["张三", "1", "2025-03-15", "138"])
+
+    result = read_rows(
+        build_with_openpyxl(tmp_path, fill),
+        required=REQUIRED,
+        optional=OPTIONAL,
+        aliases=ALIASES,
+        engine=engine,
+    )
+    assert result.header_row == 3
+    assert result.columns == {"姓名": 0, "公民身份号码": 1, "就业时间": 2, "联系电话": 3}
+    assert [(row.number, row.values["就业时间"]) for row in result.rows] == [(4, "2025-03-15")]
     assert result.warnings == []
 
 

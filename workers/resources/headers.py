@@ -51,6 +51,22 @@ HEADER_HELP = {
     H_INCOME: "选填。月收入（元），不小于 0 的数字。",
 }
 
+# Other wordings offices use for the same columns (DESIGN.md §5); NFKC makes full-width brackets and spaces
+# the same as half-width ones, and a trailing `*` is ignored, so neither needs a spelling of its own.
+HEADER_ALIASES = {
+    H_ID: ("身份证号", "身份证号码", "公民身份证号码", "证件号码"),
+    H_PHONE: ("手机号", "手机号码", "联系方式"),
+    H_TOWNSHIP: ("户籍地", "户籍所在乡镇（街道）", "所属镇街"),
+    H_VILLAGE: ("所在村（社区）", "村（社区）"),
+    H_EMPLOYER: ("工作单位", "用人单位", "就业单位"),
+    H_INDUSTRY: ("行业", "所属行业"),
+    H_WORKPLACE: ("工作地点",),
+    H_FORM: ("就业方式",),
+    H_START: ("入职时间", "就业日期", "上岗时间"),
+    H_RETURNEE: ("是否返乡人员", "返乡"),
+    H_INCOME: ("月工资", "月收入"),
+}
+
 FORMATS_HELP = (
     "可上传 .xlsx 或 .xls（Excel 97–2003，WPS 另存的也可以）、.ods（OpenDocument）、.csv（UTF-8 或 GBK/GB18030 编码，"
     "逗号、制表符或分号分隔）文件；WPS 表格（.et）、Numbers 等格式请另存为 .xlsx 后上传。"

@@ -35,6 +35,7 @@ from .headers import (
     H_TOWNSHIP,
     H_VILLAGE,
     H_WORKPLACE,
+    HEADER_ALIASES,
     OPTIONAL,
     REQUIRED,
     template_blank_values,
@@ -63,12 +64,18 @@ _OUT_OF_DISTRICT = {
 
 
 def read_return(path, *, max_rows: int | None = None) -> SheetData:
-    """The rows of a return, its columns found by header; rows holding nothing but what the blank template
-    pre-fills are empty rows, like blank ones (DESIGN.md §5). The validation and the error report read
-    files through here, so their row numbers agree."""
+    """The rows of a return, its columns found by header or one of the usual office wordings
+    (`HEADER_ALIASES`); rows holding nothing but what the blank template pre-fills are empty rows, like
+    blank ones (DESIGN.md §5). The validation and the error report read files through here, so their row
+    numbers agree."""
     limits = {"max_rows": max_rows} if max_rows is not None else {}
     return read_rows(
-        path, required=REQUIRED, optional=OPTIONAL, blank_values=template_blank_values(), **limits
+        path,
+        required=REQUIRED,
+        optional=OPTIONAL,
+        aliases=HEADER_ALIASES,
+        blank_values=template_blank_values(),
+        **limits,
     )
 
 

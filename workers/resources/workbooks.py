@@ -20,6 +20,7 @@ from .headers import (
     H_RETURNEE,
     H_TOWNSHIP,
     H_WORKPLACE,
+    HEADER_ALIASES,
     HEADER_HELP,
     REQUIRED,
     TEMPLATE_LAST_ROW,
@@ -102,9 +103,10 @@ def blank_template(*, township=None) -> bytes:
         for row in range(2, last + 1):
             ws.cell(row=row, column=col, value=value)
 
-    help_ws.append(["列名", "是否必填", "填写说明"])
+    help_ws.append(["列名", "是否必填", "填写说明", "也可写作"])
     for header in ALL_HEADERS:
-        help_ws.append([header, "必填" if header in REQUIRED else "选填", HEADER_HELP[header]])
+        aliases = "、".join(HEADER_ALIASES.get(header, ()))
+        help_ws.append([header, "必填" if header in REQUIRED else "选填", HEADER_HELP[header], aliases])
     help_ws.append([])
     help_ws.append(
         [
@@ -117,6 +119,7 @@ def blank_template(*, township=None) -> bytes:
     help_ws.append(["文件格式", "", FORMATS_HELP])
     help_ws.column_dimensions["A"].width = 20
     help_ws.column_dimensions["C"].width = 100
+    help_ws.column_dimensions["D"].width = 40
     for cell in help_ws[1]:
         cell.font = Font(bold=True)
     buffer = BytesIO()

@@ -88,9 +88,16 @@ def test_the_template_prefills_the_clerks_township_in_every_row(login, clerk_a, 
 
 
 def test_the_help_sheet_names_the_formats_accepted(login, clerk_a):
-    help_rows = list(download_template(login(clerk_a))["填表说明"].iter_rows(values_only=True))
+    help_rows = [row[:3] for row in download_template(login(clerk_a))["填表说明"].iter_rows(values_only=True)]
     assert ("文件格式", None, R.FORMATS_HELP) in help_rows
     assert all(extension in R.FORMATS_HELP for extension in R.ACCEPTED_EXTENSIONS)
+
+
+def test_the_help_sheet_lists_the_other_wordings_of_each_header(login, clerk_a):
+    rows = download_template(login(clerk_a))["填表说明"].iter_rows(values_only=True)
+    wordings = {row[0]: row[3] for row in rows if row and row[0] in R.ALL_HEADERS}
+    assert wordings[R.H_ID] == "身份证号、身份证号码、公民身份证号码、证件号码"
+    assert {header for header, text in wordings.items() if text} == set(R.HEADER_ALIASES)
 
 
 def test_template_filled_in_part_imports_the_filled_rows(login, clerk_a):
