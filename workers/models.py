@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.models import Industry, Township
 
+from .names import NAME_MAX_LENGTH
 from .validators import mask_id_number, mask_phone
 
 
@@ -45,7 +46,7 @@ class Household(models.Model):
     number = models.CharField(_("户编号"), max_length=32, unique=True)
     township = models.ForeignKey(Township, verbose_name=_("户籍所在镇乡街道"), on_delete=models.PROTECT)
     village = models.CharField(_("户籍所在村（社区）"), max_length=50, blank=True)
-    head_name = models.CharField(_("户主姓名"), max_length=50, blank=True)
+    head_name = models.CharField(_("户主姓名"), max_length=NAME_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -85,7 +86,7 @@ class Worker(models.Model):
     # Unique through Meta.constraints: a field-level unique=True would add a second, LIKE-pattern index
     # on PostgreSQL that no query uses (ID numbers are searched exactly) and every insert pays for.
     id_number = models.CharField(_("公民身份号码"), max_length=18)
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=NAME_MAX_LENGTH)  # workers.names: register characters
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     phone = models.CharField(_("联系电话"), max_length=11, blank=True)

@@ -9,6 +9,7 @@ finds or creates employers, `employments` records, changes, ends and deletes job
 from `workers.services`; a test that patches a name patches it in the module that looks it up.
 """
 
+from ..names import NAME_REQUIRED, normalise_name
 from .employers import (
     EMPLOYER_CREDIT_CODE_CONFLICT,
     EMPLOYER_NAME_CODE_CONFLICT,
@@ -38,11 +39,8 @@ from .people import (
     ID_NUMBER_ALREADY_REGISTERED,
     ID_NUMBER_OTHER_NAME,
     ID_NUMBER_OTHER_TOWNSHIP,
-    NAME_INVALID,
-    NAME_REQUIRED,
     STALE_VERSION,
     TOWNSHIP_CHANGE_BUREAU_ONLY,
-    normalise_name,
     worker_check_name,
     worker_check_new_id,
     worker_register,
@@ -54,7 +52,6 @@ __all__ = [
     "ID_NUMBER_ALREADY_REGISTERED",
     "ID_NUMBER_OTHER_NAME",
     "ID_NUMBER_OTHER_TOWNSHIP",
-    "NAME_INVALID",
     "NAME_REQUIRED",
     "STALE_VERSION",
     "TOWNSHIP_CHANGE_BUREAU_ONLY",

@@ -6,9 +6,6 @@ township where the number is registered (THREATS H1). `worker_update` turns a lo
 through `expected_version`, and moving a person to another township is the bureau's job alone.
 """
 
-import re
-import unicodedata
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,31 +16,22 @@ from targets.scoping import ensure_township_writable
 from targets.services import progress_mark_dirty
 
 from ..models import CATEGORY_FIELDS, Employment, Household, Worker
+from ..names import check_name
 from ..validators import id_number_info, normalise_id_number, normalise_phone
 
 ID_NUMBER_OTHER_TOWNSHIP = _("该公民身份号码已在{township}登记，请联系该镇乡街道经办员。")
 ID_NUMBER_ALREADY_REGISTERED = _("该公民身份号码已登记（{name}），请在人员列表中查找并直接添加就业记录。")
 ID_NUMBER_OTHER_NAME = _("该公民身份号码已登记，姓名为“{name}”，与填写的姓名不一致，请核对身份证号码和姓名。")
-NAME_REQUIRED = _("请填写姓名。")
-NAME_INVALID = _("姓名含有数字或特殊符号，请核对。")
 STALE_VERSION = _("该记录已被他人修改（您打开页面后有新的保存），请刷新页面后重新修改。")
 TOWNSHIP_CHANGE_BUREAU_ONLY = _("变更户籍所在镇乡街道需由区人力社保局办理。")
 
-_NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z\s]{1,50}$")
-
-
-def normalise_name(value: object) -> str:
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
-    return re.sub(r"\s+", "", text) if re.search(r"[\u3400-\u9fff]", text) else re.sub(r"\s+", " ", text)
-
 
 def worker_check_name(name: object) -> str:
-    name = normalise_name(name)
-    if not name:
-        raise ValidationError({"name": NAME_REQUIRED})
-    if not _NAME_RE.match(name):
-        raise ValidationError({"name": NAME_INVALID})
-    return name
+    """The name as stored (`workers.names`: the register's characters), or ValidationError on "name"."""
+    try:
+        return check_name(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.error_list}) from None
 
 
 def worker_check_new_id(*, id_number: str, township: Township | None, exclude_pk: int | None = None) -> None:

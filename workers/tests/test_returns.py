@@ -50,6 +50,7 @@ from workers.models import (
     Worker,
     Workplace,
 )
+from workers.names import NAME_CHARACTER, REASON_DIGIT
 from workers.resources import (
     H_CATEGORIES,
     H_CHANNEL,
@@ -95,7 +96,6 @@ from workers.services import (
     ID_NUMBER_OTHER_NAME,
     ID_NUMBER_OTHER_TOWNSHIP,
     INCOME_NEGATIVE,
-    NAME_INVALID,
     START_IN_FUTURE,
     UNDER_AGE,
 )
@@ -921,7 +921,8 @@ def test_negative_income(clerk_a, tmp_path, income):
 def test_name_with_digits_is_refused_as_in_the_ledger(clerk_a, tmp_path):
     path = write_return(tmp_path / "name.xlsx", [person(1, **{H_NAME: "张三1<b>"})])
 
-    assert_refused(clerk_a, path, NAME_INVALID, row=2, column=H_NAME)
+    message = NAME_CHARACTER.format(position=3, char="1", code="U+0031", reason=REASON_DIGIT)
+    assert_refused(clerk_a, path, message, row=2, column=H_NAME)
 
 
 # --- The ledger and the clerk's township ------------------------------------------------------------------------
