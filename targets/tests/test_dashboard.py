@@ -449,3 +449,12 @@ def test_briefing_text_that_looks_like_a_formula_stays_text(login, reference_dat
     _response, workbook = _briefing(login(user), year=2025)
     cells = [c for row in workbook.worksheets[0].iter_rows() for c in row if c.value == "=HYPERLINK(1)"]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_bureau_on_one_industry_sees_its_lead_departments_industries(login, bureau_user, seeded):
+    """Issue 18, item 7: not all twelve industries under 主管行业完成情况."""
+    client = login(bureau_user)
+    body = client.get(_url("industry", "04", year=2025)).content.decode()
+    assert sorted(r["code"] for r in _rows(body, "industry-table")) == ["04", "06", "10"]  # 区商务委
+    single = client.get(_url("industry", "02", year=2025)).content.decode()
+    assert "主管行业完成情况" not in single and 'id="industry-table"' not in single

@@ -259,7 +259,8 @@ def township_dashboard(request, code: str):
 
 @login_required
 def industry_dashboard(request, code: str):
-    """One industry and, for an industry department, the other industries it leads."""
+    """One industry and the other industries its lead department leads (an industry department: the
+    industries of its assignment)."""
     role, denied = _role_or_response(request, (Role.BUREAU, Role.INDUSTRY))
     if denied:
         return denied
@@ -270,9 +271,16 @@ def industry_dashboard(request, code: str):
 
     year, as_of, notice, error = _period(request)
     progress = dashboard_progress(year=year, as_of=as_of)
-    codes = (
-        None if scope.all_industries else set(visible_industries(request.user).values_list("code", flat=True))
-    )
+    if scope.all_industries:
+        # Bureau staff looking at one industry see its lead department's industries, not all twelve.
+        led = (
+            Industry.objects.filter(lead_department=industry.lead_department)
+            if industry.lead_department
+            else None
+        )
+        codes = set(led.values_list("code", flat=True)) if led is not None else {industry.code}
+    else:
+        codes = set(visible_industries(request.user).values_list("code", flat=True))
     context = _common(request, progress, as_of_error=error, notice=notice)
     base = context["people_base"]
     rows = _link_rows(industry_rows(progress, codes), base, "industry")
