@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Township
+from wanzhou_jobs.constraints import ConstraintMessages
 from workers.models import Worker
 
 
@@ -31,7 +32,7 @@ class ExitReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class Enrolment(models.Model):
+class Enrolment(ConstraintMessages, models.Model):
     """One period of assistance of one worker; history is kept as rows, at most one open per worker."""
 
     worker = models.ForeignKey(
@@ -112,7 +113,7 @@ ROUTINE_1131 = {
 }
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(ConstraintMessages, models.Model):
     """One service of the "1131" routine given to an enrolled worker on a date."""
 
     worker = models.ForeignKey(
@@ -164,7 +165,7 @@ class PostKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class PublicWelfarePost(models.Model):
+class PublicWelfarePost(ConstraintMessages, models.Model):
     """A public-welfare post (公益性岗位) held by one worker from start to end; no two at once per person."""
 
     worker = models.ForeignKey(
@@ -220,7 +221,7 @@ class CourseKind(models.TextChoices):
     OTHER = "other", _("其他培训")
 
 
-class Course(models.Model):
+class Course(ConstraintMessages, models.Model):
     """A training course (技能培训). Without a township it is a district course, organised by the bureau."""
 
     name = models.CharField(_("培训名称"), max_length=120)
@@ -265,7 +266,7 @@ class Course(models.Model):
         return {"township": self.township.code} if self.township_id else {}
 
 
-class Participation(models.Model):
+class Participation(ConstraintMessages, models.Model):
     """A worker of the ledger in a course; completion and certificate recorded when the course ends."""
 
     course = models.ForeignKey(
@@ -306,7 +307,7 @@ class Participation(models.Model):
         return {"worker": self.worker_id, "township": self.worker.township.code}
 
 
-class RecruitmentEvent(models.Model):
+class RecruitmentEvent(ConstraintMessages, models.Model):
     """A recruitment event (招聘活动), online or offline; no personal data, visible to all staff."""
 
     class Mode(models.TextChoices):

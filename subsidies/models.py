@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Township
+from wanzhou_jobs.constraints import ConstraintMessages
 from workers.models import Employer, Employment, Household, Worker
 
 
@@ -56,7 +57,7 @@ class SubsidyKind(models.Model):
         return self.name
 
 
-class SubsidyKindYear(models.Model):
+class SubsidyKindYear(ConstraintMessages, models.Model):
     """A kind's caps and budget in one year, editable by bureau staff. An empty cap means "not set"."""
 
     kind = models.ForeignKey(
@@ -144,7 +145,7 @@ class ParkStage(models.TextChoices):
     FOLLOW_UP = "follow_up", _("后续三年绩效奖补")
 
 
-class Application(models.Model):
+class Application(ConstraintMessages, models.Model):
     """补贴申请: one claim of one kind by one applicant, for one year, owned by one township."""
 
     kind = models.ForeignKey(
@@ -288,7 +289,7 @@ class Application(models.Model):
         return ""
 
 
-class ApplicationWorker(models.Model):
+class ApplicationWorker(ConstraintMessages, models.Model):
     """A worker listed in an employer's hiring-subsidy claim, with the amount claimed for them."""
 
     application = models.ForeignKey(
@@ -345,7 +346,7 @@ class Attachment(models.Model):
     get_additional_data = audit_data
 
 
-class Payment(models.Model):
+class Payment(ConstraintMessages, models.Model):
     """The payment of an approved application (发放): one per application."""
 
     application = models.OneToOneField(

@@ -10,8 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wanzhou_jobs.constraints import ConstraintMessages
 
-class Township(models.Model):
+
+class Township(ConstraintMessages, models.Model):
     """One of Wanzhou's 52 township-level divisions (镇乡街道), keyed by its statistical division code."""
 
     class Kind(models.TextChoices):
@@ -77,7 +79,7 @@ class PlanYear(models.Model):
         return f"{self.year}"
 
 
-class TownshipTarget(models.Model):
+class TownshipTarget(ConstraintMessages, models.Model):
     plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度"), on_delete=models.CASCADE)
     township = models.ForeignKey(Township, verbose_name=_("镇乡街道"), on_delete=models.PROTECT)
     target = models.PositiveIntegerField(_("年度目标（人）"))
@@ -94,7 +96,7 @@ class TownshipTarget(models.Model):
         return f"{self.plan_year_id} {self.township}: {self.target}"
 
 
-class IndustryTarget(models.Model):
+class IndustryTarget(ConstraintMessages, models.Model):
     plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度"), on_delete=models.CASCADE)
     industry = models.ForeignKey(Industry, verbose_name=_("行业"), on_delete=models.PROTECT)
     target = models.PositiveIntegerField(_("年度目标（人）"))
@@ -139,7 +141,7 @@ class KeyTaskIndicator(models.Model):
         return self.name
 
 
-class KeyTaskTarget(models.Model):
+class KeyTaskTarget(ConstraintMessages, models.Model):
     plan_year = models.ForeignKey(PlanYear, verbose_name=_("年度"), on_delete=models.CASCADE)
     indicator = models.ForeignKey(KeyTaskIndicator, verbose_name=_("指标"), on_delete=models.CASCADE)
     target = models.DecimalField(_("年度目标"), max_digits=12, decimal_places=2)
@@ -163,7 +165,7 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("审核员")
 
 
-class StaffAssignment(models.Model):
+class StaffAssignment(ConstraintMessages, models.Model):
     """Binds a user to a role and its scope: a clerk to one township, an industry user to industries."""
 
     user = models.OneToOneField(
@@ -193,7 +195,7 @@ class StaffAssignment(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-class QuarterLock(models.Model):
+class QuarterLock(ConstraintMessages, models.Model):
     """A closed quarter approved by bureau staff (DESIGN.md §4.8): employments starting in it are frozen."""
 
     year = models.PositiveSmallIntegerField(_("年度"))

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from targets.models import Industry, Township
+from wanzhou_jobs.constraints import ConstraintMessages
 
 from .names import NAME_MAX_LENGTH
 from .validators import mask_id_number, mask_phone
@@ -65,7 +66,7 @@ class Household(models.Model):
     get_additional_data = audit_data
 
 
-class Worker(models.Model):
+class Worker(ConstraintMessages, models.Model):
     class Sex(models.TextChoices):
         MALE = "男", _("男")
         FEMALE = "女", _("女")
@@ -179,7 +180,7 @@ class Worker(models.Model):
         return [str(category) for category, field in CATEGORY_FIELDS.items() if getattr(self, field)]
 
 
-class Employer(models.Model):
+class Employer(ConstraintMessages, models.Model):
     """An employer, matched by its unified social credit code when it has one, else by normalised name."""
 
     name = models.CharField(_("单位名称"), max_length=200)
@@ -226,7 +227,7 @@ class Source(models.TextChoices):
     COMMAND = "command", _("命令")
 
 
-class Employment(models.Model):
+class Employment(ConstraintMessages, models.Model):
     worker = models.ForeignKey(
         Worker,
         verbose_name=_("农民工"),
