@@ -13,6 +13,7 @@ Prints each time, the median and the host's load average (2 shared cores: a busy
 
 import argparse
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _bootstrap(database: Path) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throw-away database needs no fixed key
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wanzhou_jobs.settings")
     for args in (["migrate", "-v0"], ["load_reference_data"]):
         subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, check=True, capture_output=True)

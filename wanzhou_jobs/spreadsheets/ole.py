@@ -42,6 +42,7 @@ _ENTRY = 128
 _STREAM, _STORAGE, _ROOT = 2, 1, 5
 _ENCRYPTION_STREAMS = {"encryptedpackage", "encryptioninfo"}  # MS-OFFCRYPTO: an encrypted .xlsx or .docx
 _MACRO_STORAGES = {"_vba_project_cur", "_vba_project", "macros"}
+_DECISIVE_STREAMS = {"workbook", "book"} | _ENCRYPTION_STREAMS
 
 # BIFF8 records (MS-XLS 2.3)
 _BOF, _EOF, _FILEPASS, _BOUNDSHEET, _SST, _DIMENSIONS = 0x0809, 0x000A, 0x002F, 0x0085, 0x00FC, 0x0200
@@ -146,9 +147,10 @@ def _directory(data: bytes):
         if kind == _ROOT and offset == 0:
             root = (start, length)
         elif kind == _STREAM:
-            if length > len(data) or name in streams:
+            if length > len(data) or (name in streams and name in _DECISIVE_STREAMS):
+                # Calamine takes the first stream of a name anywhere in the tree: two workbooks, one unseen.
                 raise SpreadsheetError(FILE_CORRUPT)
-            streams[name] = (start, length)
+            streams.setdefault(name, (start, length))  # embedded objects repeat \x01Ole, \x01CompObj…
         elif kind == _STORAGE:
             storages.add(name)
         else:

@@ -37,6 +37,8 @@ from wanzhou_jobs.spreadsheets import (
     read_rows,
 )
 from wanzhou_jobs.spreadsheets import reading as reading_module
+from wanzhou_jobs.spreadsheets.core import MAX_UNCOMPRESSED, _Limits
+from wanzhou_jobs.spreadsheets.ole import inspect_xls
 from wanzhou_jobs.tests.test_spreadsheets import MB, zeros_stream, zip_parts
 
 REQUIRED = ["姓名", "公民身份号码"]
@@ -334,6 +336,16 @@ def _broken_ole_files() -> dict[str, bytes]:
 @pytest.mark.parametrize("kind", list(_broken_ole_files()))
 def test_broken_ole_container_is_refused_before_calamine(kind, calamine_calls):
     refused(FILE_CORRUPT, _broken_ole_files()[kind])
+    assert calamine_calls == []
+
+
+def test_a_second_workbook_stream_is_refused_but_repeated_object_streams_are_not(calamine_calls):
+    workbook = biff8([number(0, 0)])
+    refused(FILE_CORRUPT, ole_file({"Workbook": workbook, "Book": workbook}))
+    # Two embedded objects each hold a "\x01Ole" stream: legitimate, and not what calamine reads.
+    limits = _Limits(MAX_UNCOMPRESSED, 100, 100, 200, row_allowance=10)
+    inspection = inspect_xls(ole_file({"Workbook": workbook, "\x01Ole": b"1", "\x01ole": b"2"}), limits)
+    assert (inspection.sheet.name, inspection.max_row, inspection.max_col) == ("Sheet1", 1, 1)
     assert calamine_calls == []
 
 
