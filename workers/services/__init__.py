@@ -14,6 +14,8 @@ from .employers import (
     EMPLOYER_CREDIT_CODE_CONFLICT,
     EMPLOYER_NAME_CODE_CONFLICT,
     EMPLOYER_REQUIRED,
+    employer_credit_code_check,
+    employer_credit_code_set,
     employer_key,
     employer_resolve,
 )
@@ -64,6 +66,8 @@ __all__ = [
     "EMPLOYER_CREDIT_CODE_CONFLICT",
     "EMPLOYER_NAME_CODE_CONFLICT",
     "EMPLOYER_REQUIRED",
+    "employer_credit_code_check",
+    "employer_credit_code_set",
     "employer_key",
     "employer_resolve",
     # employments

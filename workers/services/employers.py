@@ -61,3 +61,63 @@ def employer_resolve(*, name: str, credit_code: str = "") -> Employer:
         employer.credit_code = code
         employer.save(update_fields=["credit_code"])
     return employer
+
+
+# --- Completing an employer's credit code (issue 18, item 3) ------------------------------------------
+
+CREDIT_CODE_NOT_YOURS = _("只能为本镇乡街道台账中使用的单位补全统一社会信用代码。")
+CREDIT_CODE_CHANGE_BUREAU_ONLY = _("单位“{name}”已有统一社会信用代码 {code}，如需更正请联系区人力社保局。")
+
+
+def employer_credit_code_check(*, acting_user, employer: Employer, credit_code: str) -> str:
+    """The normalised code `acting_user` may give `employer`, or ValidationError/PermissionDenied.
+
+    A clerk may add a missing code (check digit verified, not another employer's) to an employer that a job
+    of their township uses; changing an existing code stays with bureau staff."""
+    from django.core.exceptions import PermissionDenied
+
+    from targets.scoping import scope_for, scope_queryset
+
+    from ..models import Employment
+
+    code = normalise_credit_code(credit_code)
+    scope = scope_for(acting_user)
+    if not scope.can_write:
+        raise PermissionDenied(CREDIT_CODE_NOT_YOURS)
+    if not scope.all_townships:
+        used_here = scope_queryset(
+            Employment.objects.filter(employer=employer),
+            acting_user,
+            township_field="worker__township",
+            write=True,
+        )
+        if not used_here.exists():
+            raise PermissionDenied(CREDIT_CODE_NOT_YOURS)
+        if employer.credit_code and employer.credit_code != code:
+            raise ValidationError(
+                {
+                    "credit_code": CREDIT_CODE_CHANGE_BUREAU_ONLY.format(
+                        name=employer.name, code=employer.credit_code
+                    )
+                }
+            )
+    other = Employer.objects.filter(credit_code=code).exclude(pk=employer.pk).first()
+    if other is not None:
+        raise ValidationError(
+            {"credit_code": EMPLOYER_CREDIT_CODE_CONFLICT.format(code=code, name=other.name)}
+        )
+    return code
+
+
+def employer_credit_code_set(*, acting_user, employer: Employer, credit_code: str) -> Employer:
+    """Give `employer` its unified social credit code (rules of `employer_credit_code_check`); the change is
+    in the audit log with who made it and through which door."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        locked = Employer.objects.select_for_update().get(pk=employer.pk)
+        code = employer_credit_code_check(acting_user=acting_user, employer=locked, credit_code=credit_code)
+        if locked.credit_code != code:
+            locked.credit_code = code
+            locked.save(update_fields=["credit_code"])
+    return locked
