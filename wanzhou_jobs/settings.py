@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and one log line per request, whatever the layers below answer.
+    "wanzhou_jobs.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,7 +161,11 @@ CELERY_BEAT_SCHEDULE = {
     "progress-nightly": {"task": "targets.progress_recompute_all", "schedule": crontab(hour=1, minute=30)},
     "returns-cleanup": {"task": "workers.returns_cleanup", "schedule": crontab(minute=15)},
     "audit-prune": {"task": "targets.audit_prune", "schedule": crontab(hour=2, minute=45)},
+    "heartbeat": {"task": "wanzhou_jobs.heartbeat", "schedule": 60.0},
 }
+# /readyz (wanzhou_jobs/health.py) warns, still 200, when the outbox's oldest year or beat's heartbeat is older.
+HEALTH_OUTBOX_STALE_SECONDS = _env_int("HEALTH_OUTBOX_STALE_SECONDS", 600)
+HEALTH_BEAT_STALE_SECONDS = _env_int("HEALTH_BEAT_STALE_SECONDS", 300)
 
 # --- Authentication -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,6 +215,8 @@ SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A local monitor asks gunicorn on plain HTTP: the health checks answer there instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if _env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -300,11 +308,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------------
+# One JSON line per request and per task (wanzhou_jobs/logs.py); LOG_FORMAT=plain for a developer's terminal.
+LOG_FORMAT = _env("LOG_FORMAT") or "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "wanzhou_jobs.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL") or "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

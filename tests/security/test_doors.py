@@ -86,6 +86,8 @@ RULES: dict[str, dict[str, str]] = {
 
 _NO_DATA = [
     "home",
+    "healthz",  # issue 21: health checks, no data, answered to anyone
+    "readyz",
     "login",
     "password_change_done",
     "targets:dashboard",

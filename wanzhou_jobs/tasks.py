@@ -1,0 +1,14 @@
+"""Celery tasks of the installation (issue 21): the beat heartbeat and the nightly backup."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Heartbeat
+
+BEAT = "beat"
+
+
+@shared_task(name="wanzhou_jobs.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Every minute from beat: /readyz warns when this row grows old (beat, broker or worker stopped)."""
+    Heartbeat.objects.update_or_create(name=BEAT, defaults={"beat_at": timezone.now()})
