@@ -267,10 +267,9 @@ def _scan_sheet(stream: bytes, position: int, limits: _Limits) -> tuple[int, int
             first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body)
             if first_row > last_row or first_col > last_col:
                 raise SpreadsheetError(FILE_CORRUPT)
-            # Calamine reserves (rows × columns) cells for what this record declares, before any cell is read.
+            # Calamine reserves (rows × columns) cells for what this record declares, before any cell is read:
+            # 4 billion rows abort it. Within the limits the reservation is address space it never touches.
             _bound(last_row, last_col, limits)
-            if (last_row - first_row) * (last_col - first_col) > CALAMINE_MAX_CELLS:
-                raise _error(FILE_TOO_MANY_CELLS, rows=last_row, cols=last_col)
         elif kind in _VALUE_CELLS or kind == _MULRK:
             if len(body) < 6:
                 raise SpreadsheetError(FILE_CORRUPT)

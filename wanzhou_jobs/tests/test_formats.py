@@ -149,6 +149,10 @@ def number(row: int, col: int, value: float = 1.0) -> bytes:
     return record(0x0203, struct.pack("<HHHd", row, col, 0, value))
 
 
+def label(row: int, col: int, text: str) -> bytes:
+    return record(0x0204, struct.pack("<HHHHB", row, col, 0, len(text), 1) + text.encode("utf-16-le"))
+
+
 def formula(row: int, col: int) -> bytes:
     return record(0x0006, struct.pack("<HHH8sHIH", row, col, 0, b"\0" * 8, 0, 0, 0))
 
@@ -356,12 +360,20 @@ def test_huge_declared_dimensions_are_refused_before_calamine_reserves_them(cala
     # Calamine reserves rows × columns cells for what DIMENSIONS declares, before reading a cell.
     refused(str(FILE_TOO_MANY_ROWS).format(limit=100000), xls([dimensions(0xFFFFFFFF, 1), number(0, 0)]))
     refused(str(FILE_TOO_MANY_COLUMNS).format(limit=200), xls([dimensions(1, 256), number(0, 0)]))
+    # Within the limits the declared area is only reserved, never filled: the cells decide.
     too_many = str(FILE_TOO_MANY_CELLS).format(rows=60000, cols=200)
-    refused(too_many, xls([dimensions(60000, 200), number(0, 0)]))
+    refused(too_many, xls([dimensions(60000, 200), number(0, 0), number(59999, 0), number(0, 199)]))
     # A second, hidden-away sheet is bounded too: calamine builds every sheet when it opens the file.
     refused(str(FILE_TOO_MANY_ROWS).format(limit=100000), xls([number(0, 0)], [dimensions(2_000_000, 1)]))
     refused(FILE_CORRUPT, xls([record(0x0200, struct.pack("<IIHHH", 9, 1, 0, 1, 0))]))  # first after last
     assert calamine_calls == []
+
+
+def test_an_xls_declaring_a_large_area_within_the_limits_is_read(calamine_calls):
+    cells = [label(0, 0, "姓名"), label(0, 1, "公民身份号码"), label(1, 0, "张三"), number(1, 1, 7)]
+    sheet = read_rows(xls([dimensions(60000, 200), *cells]), required=REQUIRED)
+    assert [(row.number, row.values) for row in sheet.rows] == [(2, {"姓名": "张三", "公民身份号码": 7})]
+    assert calamine_calls == ["Sheet1"]
 
 
 def test_cells_beyond_the_limits_are_refused(calamine_calls):
