@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from . import health, views
+from . import apidocs, health, views
 
 admin.site.site_header = _("万州区农民工就近就业目标管理系统")
 admin.site.site_title = _("万州就业目标管理")
@@ -29,6 +29,6 @@ urlpatterns = [
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("targets.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", apidocs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", apidocs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
