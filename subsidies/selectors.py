@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, TruncMonth
 
 from targets.models import Role
 from targets.scoping import scope_for, scope_queryset
+from workers.services import normalise_name
 
 from .models import (
     COMMITTED_STATUSES,
@@ -69,7 +70,7 @@ def application_list(
     search = (search or "").strip()
     if search:
         condition = (
-            Q(worker__name__contains=search)
+            Q(worker__name__contains=normalise_name(search))  # `买买提・艾力` finds `买买提·艾力`
             | Q(employer__name__contains=search)
             | Q(subject_name__contains=search)
             | Q(worker__id_number=search.upper())  # exact only: no prefix search on ID numbers

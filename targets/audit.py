@@ -356,6 +356,7 @@ def audit_entries(
     from django.db.models import Q
 
     from workers.models import Worker
+    from workers.names import normalise_name
     from workers.validators import normalise_id_number
 
     entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-id")
@@ -365,6 +366,8 @@ def audit_entries(
             id_number = normalise_id_number(person)
         except Exception:  # noqa: BLE001 - not an ID number: search by name
             id_number = None
+        if not id_number:
+            person = normalise_name(person)  # as stored: `买买提・艾力` finds `买买提·艾力`
         workers = (
             Worker.objects.filter(id_number=id_number) if id_number else Worker.objects.filter(name=person)
         )

@@ -16,8 +16,9 @@ from targets.audit import audit_event
 from targets.scoping import scope_for
 
 from . import services
-from .forms import EmploymentInlineForm, EmploymentInlineFormSet, WorkerAdminForm
+from .forms import EmploymentInlineForm, EmploymentInlineFormSet, HouseholdAdminForm, WorkerAdminForm
 from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, ImportBatch, Source, Worker
+from .names import normalise_name
 from .selectors import employers_visible, workers_employed_on
 from .validators import mask_phone, normalise_id_number
 
@@ -256,7 +257,8 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if any(ch.isdigit() for ch in term):
             # No partial search on ID numbers (enumeration): digits match only a whole, valid number.
             return queryset.none(), False
-        return queryset.filter(name__icontains=term), False
+        # The stored spelling: `买买提・艾力` or `王 𠮷` finds `买买提·艾力` and `王𠮷`.
+        return queryset.filter(name__icontains=normalise_name(term)), False
 
     def _clerk_township(self, request):
         scope = scope_for(request.user)
@@ -392,6 +394,7 @@ class EmploymentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = HouseholdAdminForm
     list_display = ["number", "head_name", "township", "village", "member_count"]
     list_filter = [("township", TownshipFilter), VillageFilter]
     search_fields = ["number", "head_name"]

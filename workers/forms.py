@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.services import ensure_quarter_open
 
-from .models import Employer, Employment, Worker, Workplace
+from .models import Employer, Employment, Household, Worker, Workplace
+from .names import NAME_MAX_LENGTH, check_name
 from .services import (
     STALE_VERSION,
     EmploymentData,
     employer_key,
     employment_check,
-    worker_check_name,
     worker_check_new_id,
 )
 from .validators import id_number_info, normalise_credit_code, normalise_id_number, normalise_phone
@@ -52,6 +52,10 @@ class WorkerAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["edit_version"].initial = self.instance.version
+        if "name" in self.fields:
+            # A browser's maxlength counts UTF-16 units, two for an Extension B character; the limit in
+            # characters is the server's (check_name).
+            self.fields["name"].widget.attrs["maxlength"] = 2 * NAME_MAX_LENGTH
 
     #: The township a new person is registered in when the user may not choose (a clerk's own); set by the admin.
     fixed_township = None
@@ -74,7 +78,8 @@ class WorkerAdminForm(forms.ModelForm):
         return field.queryset.filter(pk=pk).first() if pk and field is not None else None
 
     def clean_name(self):
-        return worker_check_name(self.cleaned_data.get("name"))
+        # check_name, not worker_check_name: a form field's error is a list, not a {"name": …} dict.
+        return check_name(self.cleaned_data.get("name"))
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone"))
@@ -96,6 +101,16 @@ class WorkerAdminForm(forms.ModelForm):
     def validate_unique(self):
         # Uniqueness (ID number, natural key) is checked by the services with a clear message.
         return None
+
+
+class HouseholdAdminForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["number", "township", "village", "head_name"]
+
+    def clean_head_name(self):
+        value = self.cleaned_data.get("head_name")
+        return check_name(value) if (value or "").strip() else ""
 
 
 class EmploymentInlineForm(forms.ModelForm):

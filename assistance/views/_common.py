@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from targets.models import Role
 from targets.scoping import scope_for, scope_queryset, visible_townships
 from workers.models import Worker
+from workers.services import normalise_name
 from workers.validators import normalise_id_number
 
 from .. import forms
@@ -113,7 +114,8 @@ def _search_name(queryset, request, field="name"):
             return queryset.filter(**{field.replace("name", "id_number"): normalise_id_number(term)}), term
         except ValidationError:
             return queryset.none(), term
-    return queryset.filter(**{f"{field}__icontains": term}), term
+    # The stored spelling of a name: `买买提・艾力` finds `买买提·艾力`.
+    return queryset.filter(**{f"{field}__icontains": normalise_name(term)}), term
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
