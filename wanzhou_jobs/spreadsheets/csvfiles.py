@@ -81,9 +81,12 @@ def csv_rows(data: bytes, limits: _Limits) -> Iterator[tuple[int, list]]:
     as Excel shows them when it opens the file."""
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    # One object per distinct text, as the calamine child does: a return repeats its townships, industries,
+    # dates and employers on every row.
+    canonical: dict[str, str] = {}
     try:
         for number, record in enumerate(reader, start=1):
-            values = [value if value.strip() else None for value in record]
+            values = [canonical.setdefault(value, value) if value.strip() else None for value in record]
             while values and values[-1] is None:
                 values.pop()
             if not values:
