@@ -61,7 +61,7 @@ bench: $(STAMP) $(LOCAL_KEY)
 	$(LOCAL_ENV) $(PY) bench/run_all.py
 
 browser:
-	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+	test -x /usr/bin/chromium -a -d /usr/share/fonts/truetype/hanazono || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-hanazono)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
