@@ -67,7 +67,9 @@ PRINCIPAL_EXCEEDED = _("{label}：填写的贷款本金为 {principal} 元，超
 APPLICANT_NOT_ALLOWED = _("“{kind}”的申请对象只能是：{allowed}。")
 WORKER_REQUIRED = _("请选择申请人（台账中的人员）。")
 EMPLOYER_REQUIRED = _("请选择用人单位。")
-CREDIT_CODE_REQUIRED = _("“{employer}”没有统一社会信用代码，不能申领此项补贴，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。")
+CREDIT_CODE_REQUIRED = _(
+    "“{employer}”没有统一社会信用代码，不能申领此项补贴，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
+)
 HOUSEHOLD_REQUIRED = _("{name}在台账中未关联家庭户，创业补贴按户计算上限，请先补全其家庭户信息。")
 EMPLOYMENT_REQUIRED = _("请选择申请人的自主创业就业记录。")
 EMPLOYMENT_NOT_STARTUP = _("所选就业记录不是申请人本人的自主创业记录。")

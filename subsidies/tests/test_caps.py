@@ -114,7 +114,10 @@ def test_startup_needs_a_household_and_an_own_self_employment(kinds, clerk_a, to
     no_code_job.employer.save()
     message = refused(create, clerk=clerk_a, data=startup_data(kinds, no_code, no_code_job, 1000))
     employer = no_code_job.employer.name
-    assert message == f"创业补贴要求所创办的市场主体有统一社会信用代码，“{employer}”没有，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
+    assert (
+        message
+        == f"创业补贴要求所创办的市场主体有统一社会信用代码，“{employer}”没有，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
+    )
     assert not Application.objects.exists()
 
 

@@ -20,6 +20,7 @@ from targets.scoping import scope_for
 from .. import rules, services
 from ..forms import ApproveForm, CommentForm, PayForm, ReasonForm
 from ..models import Status
+from ..services.blockers import move_blocker
 from ._common import NO_SUBSIDIES, Action, _application, _guard
 
 #: The moves offered on an application page: action → (button label, form class, irreversible?).
@@ -35,8 +36,9 @@ MOVES = {
 }
 
 
-def available_moves(user, application) -> list[tuple[str, str]]:
-    """Buttons to show: moves whose status allows them and whose role fits (the service checks again)."""
+def available_moves(user, application) -> list[tuple[str, str, str | None]]:
+    """Buttons to show: moves whose status allows them and whose role fits (the service checks again),
+    each with the reason it would be refused now (four eyes, notice period) — shown disabled — or None."""
     scope = scope_for(user)
     role = scope.role
     reviewer = role in (Role.REVIEWER, Role.BUREAU)
@@ -61,7 +63,7 @@ def available_moves(user, application) -> list[tuple[str, str]]:
             writer and (role == Role.BUREAU or application.status in services.CLERK_WITHDRAWABLE)
         ):
             continue
-        moves.append((action, label))
+        moves.append((action, label, move_blocker(user, application, action)))
     return moves
 
 

@@ -27,12 +27,19 @@ def _notice_subject(application) -> tuple[str, str]:
     return application.applicant_label, ""
 
 
+def _notice_people(application) -> list[tuple[str, str, object]]:
+    """The people and amounts of an employer's hiring-subsidy list, as the public checks them (masked IDs)."""
+    return [(line.worker.name, line.worker.masked_id_number, line.amount) for line in application.lines.all()]
+
+
 @login_required
 def notice(request):
     _guard(request)
     year = _year(request.GET.get("year"))
     township = request.GET.get("township", "")
-    queryset = selectors.notice_rows(user=request.user, year=year, township=township)
+    queryset = selectors.notice_rows(user=request.user, year=year, township=township).prefetch_related(
+        "lines__worker"
+    )
     if request.GET.get("format") == "xlsx":
         rows = []
         for n, a in enumerate(queryset, start=1):
@@ -50,6 +57,8 @@ def notice(request):
                     a.notice_end,
                 ]
             )
+            for name, masked, amount in _notice_people(a):
+                rows.append(["", "", "", f"  {name}", masked, "", amount, "", ""])
         buffer = BytesIO()
         headers = [
             "序号",
@@ -74,7 +83,7 @@ def notice(request):
         "subsidies/notice.html",
         {
             "page": page,
-            "rows": [(a, *_notice_subject(a)) for a in page],
+            "rows": [(a, *_notice_subject(a), _notice_people(a)) for a in page],
             "years": PLAN_YEARS,
             "year": year,
             "township": township,

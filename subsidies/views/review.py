@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,21 @@ from ._common import PER_PAGE, Action, _deny, _guard, _query
 from .moves import MOVES
 
 ONLY_REVIEWERS = _("本页面仅供审核员和区人力社保局使用。")
+#: The queue's tabs, and the order in which a reviewer's work waits in them (the default tab).
+TABS = (
+    Status.SUBMITTED,
+    Status.TOWNSHIP_APPROVED,
+    Status.DISTRICT_APPROVED,
+    Status.PUBLIC_NOTICE,
+    Status.PAYABLE,
+)
+REVIEW_ORDER = (
+    Status.TOWNSHIP_APPROVED,
+    Status.DISTRICT_APPROVED,
+    Status.PUBLIC_NOTICE,
+    Status.PAYABLE,
+    Status.SUBMITTED,
+)
 BULK_ACTIONS = (Action.TOWNSHIP_APPROVE, Action.DISTRICT_APPROVE, Action.NOTICE_START, Action.NOTICE_END)
 
 
@@ -26,29 +42,22 @@ def review_queue(request):
     _guard(request)
     if not selectors.is_reviewer(request.user):
         return _deny(request, ONLY_REVIEWERS)
-    status = request.GET.get("status", Status.TOWNSHIP_APPROVED)
-    queryset = selectors.review_queue(user=request.user)
-    if status in Status.values:
-        queryset = queryset.filter(status=status)
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     if request.method == "POST":
         return _bulk(request)
+    queue = selectors.review_queue(user=request.user)
+    counts = dict(queue.order_by().values_list("status").annotate(n=Count("pk")))
+    # The default tab is the first, in the order a reviewer works, that holds something waiting.
+    waiting = next((s for s in REVIEW_ORDER if counts.get(s)), Status.TOWNSHIP_APPROVED)
+    status = request.GET.get("status") or waiting
+    queryset = queue.filter(status=status) if status in Status.values else queue
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "subsidies/review_queue.html",
         {
             "page": page,
             "status": status,
-            "statuses": [
-                (s, Status(s).label)
-                for s in (
-                    Status.SUBMITTED,
-                    Status.TOWNSHIP_APPROVED,
-                    Status.DISTRICT_APPROVED,
-                    Status.PUBLIC_NOTICE,
-                    Status.PAYABLE,
-                )
-            ],
+            "statuses": [(s, Status(s).label, counts.get(s, 0)) for s in TABS],
             "bulk_actions": [(a, MOVES[a][0]) for a in BULK_ACTIONS],
             "query": _query(request, "status"),
         },
