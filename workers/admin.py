@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, ScopedValuesFilter
 from targets.audit import audit_event
-from targets.scoping import scope_for
+from targets.scoping import scope_for, scope_queryset
 
 from . import services
 from .forms import EmploymentInlineForm, EmploymentInlineFormSet, HouseholdAdminForm, WorkerAdminForm
@@ -438,17 +438,65 @@ class EmployerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=employers_visible(request.user).values("pk"))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "credit_code" in form.base_fields:
+            acting_user = request.user
+
+            def clean_credit_code(self):
+                value = self.cleaned_data.get("credit_code")
+                if not value:
+                    return obj.credit_code
+                try:
+                    return services.employer_credit_code_check(
+                        acting_user=acting_user, employer=obj, credit_code=value
+                    )
+                except ValidationError as exc:
+                    raise ValidationError(exc.messages) from exc
+
+            form = type(form.__name__, (form,), {"clean_credit_code": clean_credit_code})
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not scope_for(request.user).all_townships:
+            # A clerk completes a missing credit code; the name and the code once given stay with the bureau.
+            return ["name", "gb_division"] + (["credit_code"] if obj.credit_code else [])
+        return super().get_readonly_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            if "credit_code" in form.changed_data:
+                services.employer_credit_code_set(
+                    acting_user=request.user, employer=obj, credit_code=form.cleaned_data["credit_code"]
+                )
+            if scope_for(request.user).all_townships and set(form.changed_data) - {"credit_code"}:
+                super().save_model(request, obj, form, change)
+            return None
         saved = services.employer_resolve(
             name=form.cleaned_data["name"], credit_code=form.cleaned_data["credit_code"]
         )
         obj.pk = saved.pk
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+        return None
 
     def has_change_permission(self, request, obj=None):
-        return scope_for(request.user).all_townships and super().has_change_permission(request, obj)
+        """Bureau staff change employers; a clerk may open one their township uses that has no credit code
+        yet, to add it (issue 18, item 3)."""
+        if not super().has_change_permission(request, obj):
+            return False
+        scope = scope_for(request.user)
+        if scope.all_townships or obj is None:
+            return scope.can_write
+        return (
+            scope.can_write
+            and not obj.credit_code
+            and scope_queryset(
+                Employment.objects.filter(employer=obj),
+                request.user,
+                township_field="worker__township",
+                write=True,
+            ).exists()
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
