@@ -4,6 +4,8 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from targets.services import ensure_quarter_open
@@ -52,6 +54,9 @@ class WorkerAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["edit_version"].initial = self.instance.version
+        elif self.fixed_township is not None:
+            # The add form shows the clerk's township before saving (its field is read-only for a clerk).
+            self.instance.township = self.fixed_township
         if "name" in self.fields:
             # A browser's maxlength counts UTF-16 units, two for an Extension B character; the limit in
             # characters is the server's (check_name).
@@ -63,9 +68,19 @@ class WorkerAdminForm(forms.ModelForm):
     def clean_id_number(self):
         value = normalise_id_number(self.cleaned_data.get("id_number"))
         if value != self.instance.id_number:
-            worker_check_new_id(
-                id_number=value, township=self._target_township(), exclude_pk=self.instance.pk
-            )
+            township = self._target_township()
+            try:
+                worker_check_new_id(id_number=value, township=township, exclude_pk=self.instance.pk)
+            except ValidationError as exc:
+                existing = Worker.objects.filter(id_number=value).only("pk", "township_id").first()
+                if existing is None or township is None or existing.township_id != township.pk:
+                    raise
+                # In the clerk's own township: a link to the person, to add the job there.
+                link = reverse("admin:workers_worker_change", args=[existing.pk])
+                raise ValidationError(
+                    format_html('{} <a href="{}">{}</a>', exc.messages[0], link, _("打开此人的登记页")),
+                    code="id_taken",
+                ) from exc
         return value
 
     def _target_township(self):
