@@ -60,6 +60,9 @@ MB = 1024 * 1024
 MAX_BYTES = 20 * MB
 MAX_UNCOMPRESSED = 200 * MB
 MAX_RATIO = 100  # Apache POI refuses inflate ratios above 100:1 (MIN_INFLATE_RATIO = 0.01)
+# An .ods spells every cell out in long XML (LibreOffice's content.xml of the blank template filled in 30 rows
+# inflates 148:1); the bound that holds it is MAX_UNCOMPRESSED, checked against the bytes actually inflated.
+ODS_MAX_RATIO = 1_000
 RATIO_MIN_MEMBER_SIZE = 1 * MB  # small parts (styles, strings) legitimately compress better than that
 MAX_ROWS = 100_000
 MAX_COLS = 200

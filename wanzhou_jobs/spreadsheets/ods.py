@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from typing import IO
 
 from openpyxl.utils import get_column_letter
@@ -34,6 +35,7 @@ from .core import (
     MAX_PART_BYTES,
     MAX_SPACES,
     MAX_TEXT_LENGTH,
+    ODS_MAX_RATIO,
     SpreadsheetError,
     _error,
     _Inspection,
@@ -71,7 +73,7 @@ def is_ods(mimetype: bytes) -> bool:
 def inspect_ods(fh: IO[bytes], size: int, limits: _Limits) -> _Inspection:
     """Refuse an .ods that is not plain and bounded; return its first table and the bounds of its cells."""
     infos = _zip_members(fh, size)
-    _check_declared_sizes(infos, limits)
+    _check_declared_sizes(infos, replace(limits, max_ratio=max(limits.max_ratio, ODS_MAX_RATIO)))
     by_name = {info.filename.lower(): info for info in infos}
     mimetype = by_name.get("mimetype")
     if mimetype is None or mimetype.file_size > 100:

@@ -501,6 +501,22 @@ def test_hostile_ods_is_refused_before_calamine(kind, calamine_calls):
     assert calamine_calls == []
 
 
+def test_ods_whose_verbose_xml_inflates_more_than_100_to_1_is_read():
+    # LibreOffice spells out every styled cell: 5,000 template rows holding only a township inflate 210:1,
+    # more than an .xlsx part may (Apache POI's 100:1); the total inflated size is what bounds an .ods.
+    prefilled = (
+        '<table:table-row table:style-name="ro1"><table:table-cell table:style-name="ce1"/>'
+        '<table:table-cell table:style-name="ce2" office:value-type="string"><text:p>甘宁镇</text:p>'
+        '</table:table-cell><table:table-cell table:style-name="ce1" table:number-columns-repeated="13"/>'
+        "</table:table-row>"
+    )
+    data = ods_file(ods_rows(ROWS) + prefilled * 5000)
+    content = zipfile.ZipFile(BytesIO(data)).getinfo("content.xml")
+    assert content.file_size > 1 * MB and content.file_size > 200 * content.compress_size
+    sheet = read_rows(data, required=REQUIRED, optional=OPTIONAL, blank_values={"公民身份号码": ["甘宁镇"]})
+    assert values(sheet) == EXPECTED
+
+
 def test_ods_zip_bomb_is_refused_by_the_same_bounds_as_an_xlsx(calamine_calls):
     mimetype = {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}
     for declared in (300 * MB, 2000):  # declared honestly, and lying about its size

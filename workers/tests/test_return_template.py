@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.libreoffice import convert
 from workers import resources as R
 from workers.models import Employment, ImportBatch
 from workers.returns import return_summary
@@ -183,3 +184,21 @@ def test_bureau_template_has_no_prefill_and_reads_a_clerks_template(login, clerk
     batch = ImportBatch.objects.order_by("-pk").first()
     assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
     assert batch.rows_total == 1
+
+
+@pytest.mark.parametrize("extension", ["xls", "ods"])
+def test_template_filled_in_part_and_saved_by_libreoffice_imports_the_filled_rows(
+    login, clerk_a, tmp_path, extension
+):
+    """The same filled template, saved again by LibreOffice (as a clerk with WPS or LibreOffice would)."""
+    client = login(clerk_a)
+    rows = {n + 2: filled_values(n) for n in range(FILLED)}
+    rows[17][R.H_INDUSTRY] = "造船业"
+    source = tmp_path / "季度报表模板-甘宁镇.xlsx"
+    source.write_bytes(fill(download_template(client), rows))
+    (converted,) = convert([source], extension, tmp_path / "libreoffice")
+
+    batch = upload(client, converted.read_bytes(), name=converted.name)
+
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(17, R.H_INDUSTRY)]
+    assert (batch.rows_total, batch.rows_rejected) == (FILLED, 1)
