@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
     "returns-cleanup": {"task": "workers.returns_cleanup", "schedule": crontab(minute=15)},
     "audit-prune": {"task": "targets.audit_prune", "schedule": crontab(hour=2, minute=45)},
     "heartbeat": {"task": "wanzhou_jobs.heartbeat", "schedule": 60.0},
+    "backup-nightly": {"task": "wanzhou_jobs.backup_nightly", "schedule": crontab(hour=3, minute=15)},
 }
 # /readyz (wanzhou_jobs/health.py) warns, still 200, when the outbox's oldest year or beat's heartbeat is older.
 HEALTH_OUTBOX_STALE_SECONDS = _env_int("HEALTH_OUTBOX_STALE_SECONDS", 600)
@@ -242,6 +243,11 @@ STORAGES = {
 }
 # Uploaded returns and attachments hold personal data: kept outside the web root, never under a URL.
 PRIVATE_MEDIA_ROOT = Path(_env("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
+# Nightly backups (wanzhou_jobs/backup.py): database, uploads and attachments, one archive a night; the newest
+# of each of the last 7 days and of each of the last 4 weeks are kept. They hold personal data too.
+BACKUP_DIR = Path(_env("BACKUP_DIR") or BASE_DIR / "var" / "backups")
+BACKUP_KEEP_DAILY = _env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = _env_int("BACKUP_KEEP_WEEKLY", 4)
 WHITENOISE_USE_FINDERS = True
 
 # --- Domain settings ------------------------------------------------------------------------------
