@@ -22,8 +22,8 @@ both before calamine reads them, and `csvfiles` decodes and splits a CSV; every 
 the same header search, empty-row rule and limits, with the same messages.
 
 The package, stage by stage: `core` (messages, limits, the error and row types), `container` (the zip),
-`formats`, `inspection` (`inspect_xlsx`), `ole`, `ods`, `csvfiles`, `reading` (`read_rows`), `cells` (cell
-parsing), `writing` (safe exports).
+`formats`, `inspection` (`inspect_xlsx`), `ole`, `ods`, `csvfiles`, `headers` (finding the header: aliases,
+two-row headers, close spellings), `reading` (`read_rows`), `cells` (cell parsing), `writing` (safe exports).
 Import from here.
 """
 

@@ -7,7 +7,6 @@ merged cells, extra columns), the same way for every format."""
 from __future__ import annotations
 
 import io
-import itertools
 import logging
 import os
 import pickle
@@ -16,10 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import openpyxl
 
@@ -33,9 +30,6 @@ from .core import (
     FILE_CORRUPT,
     FILE_TOO_MANY_ROWS,
     FIRST_SHEET_HIDDEN,
-    HEADER_DUPLICATE,
-    HEADER_MISSING,
-    HEADER_TAKEN_AS,
     HIDDEN_MARK,
     MAX_BYTES,
     MAX_COLS,
@@ -43,7 +37,6 @@ from .core import (
     MAX_ROWS,
     MAX_UNCOMPRESSED,
     OTHER_SHEETS_IGNORED,
-    UNKNOWN_COLUMNS_IGNORED,
     Row,
     SheetData,
     SpreadsheetError,
@@ -54,6 +47,7 @@ from .core import (
 )
 from .csvfiles import csv_rows
 from .formats import CSV, XLS, XLSX, detect_format
+from .headers import find_header, header_warnings
 from .inspection import _inspect
 from .ods import inspect_ods
 from .ole import inspect_xls
@@ -294,91 +288,6 @@ def _guarded(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
         raise SpreadsheetError(FILE_CORRUPT) from None
 
 
-def _header_key(value) -> str:
-    """Header text as matched: NFKC, no spaces or invisible characters, no `*`, (必填) or (选填) marks."""
-    text = "".join(ch for ch in clean_text(value) if not ch.isspace() and unicodedata.category(ch) != "Cf")
-    return text.strip("*").removesuffix("(必填)").removesuffix("(选填)").strip("*")
-
-
-def _quoted(names: Iterable[str]) -> str:
-    return "、".join(f"“{name}”" for name in names)
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of two short texts, or `limit + 1` as soon as it is known to exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char in enumerate(a, start=1):
-        current = [i]
-        for j, other in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def _close_match(key: str, known: dict[str, str]) -> str | None:
-    """The one header name whose spelling `key` misses by a character or two (身分证号码 → 公民身份号码 through
-    its alias 身份证号码), or None when none or several are that close. The shorter of the two spellings
-    decides how close: two characters or fewer must be exact, up to five one edit is allowed, beyond that
-    two (紧急联系电话 is no 联系电话)."""
-    best, names = 3, set()
-    for spelling, name in known.items():
-        shorter = min(len(key), len(spelling))
-        limit = 0 if shorter <= 2 else 1 if shorter <= 5 else 2
-        distance = _edit_distance(key, spelling, min(limit, best))
-        if distance > limit:
-            continue
-        if distance < best:
-            best, names = distance, {name}
-        elif distance == best:
-            names.add(name)
-    return next(iter(names)) if len(names) == 1 else None
-
-
-@dataclass
-class _Header:
-    columns: dict[str, int]  # header name → 0-based column
-    unknown: list[str]  # texts of the columns ignored
-    guessed: list[tuple[str, str]]  # (text in the file, header name it was taken for)
-    duplicate: str | None  # a header name given by two columns
-
-
-def _match_header(values: list, known: dict[str, str]) -> _Header:
-    header = _Header(columns={}, unknown=[], guessed=[], duplicate=None)
-    pending = []
-    for index, value in enumerate(values):
-        key = _header_key(value)
-        if not key:
-            continue
-        name = known.get(key)
-        if name is None:
-            pending.append((index, key, clean_text(value)))
-        elif name in header.columns:
-            header.duplicate = header.duplicate or name
-        else:
-            header.columns[name] = index
-    for index, key, text in pending:
-        name = _close_match(key, known)
-        if name is not None and name not in header.columns:
-            header.columns[name] = index
-            header.guessed.append((text, name))
-        else:
-            header.unknown.append(text)
-    return header
-
-
-def _merged(upper: list, lower: list) -> list:
-    """A header over two rows read as one: each column's lower cell, or the upper one where the lower is empty
-    (a group cell merged across sub-headers keeps its text in its first column only; a header merged down
-    two rows keeps it in the upper row)."""
-    width = max(len(upper), len(lower))
-    upper, lower = upper + [None] * (width - len(upper)), lower + [None] * (width - len(lower))
-    return [low if _header_key(low) else high for high, low in zip(upper, lower, strict=True)]
-
-
 def _collect(
     rows: Iterator[tuple[int, list]],
     *,
@@ -389,66 +298,11 @@ def _collect(
     header_search_rows: int,
     max_rows: int,
 ) -> SheetData:
-    known: dict[str, str] = {}  # matched spelling → header name
-    for name in [*required, *optional]:
-        key = _header_key(name)
-        if not key or key in known:
-            raise ValueError(f"header {name!r} is empty or given twice")
-        known[key] = name
-    asked = set(known.values())
-    for name, spellings in aliases.items():
-        for spelling in spellings if name in asked else ():
-            key = _header_key(spelling)
-            if not key or known.setdefault(key, name) != name:
-                raise ValueError(f"alias {spelling!r} of {name!r} is empty or names another header")
-    wanted = set(required)
-
-    found: _Header | None = None
-    header_row = 0
-    best: set[str] = set()
-    previous: list | None = None
-    for number, values in rows:
-        if number > header_search_rows:
-            break
-        candidates = [values] if previous is None else [values, _merged(previous, values)]
-        for candidate in candidates:
-            header = _match_header(candidate, known)
-            present = wanted & header.columns.keys()
-            if present == wanted:
-                found, header_row = header, number
-                break
-            if len(present) > len(best):
-                best = present
-        if found is not None:
-            found_values = candidate
-            break
-        previous = values
-    if found is not None:
-        # Sub-headers under the header row found (a group cell merged above them): a next row with text
-        # only where the header row is empty that names more columns is the header's second row.
-        following = next(rows, None)
-        if following is not None:
-            number, values = following
-            merged = _match_header(_merged(found_values, values), known)
-            under = [values[index] for index in found.columns.values() if index < len(values)]
-            if (
-                number == header_row + 1
-                and not any(map(_header_key, under))
-                and len(merged.columns) > len(found.columns)
-            ):
-                found, header_row = merged, number
-            else:
-                rows = itertools.chain([following], rows)
-    if found is None:
-        missing = [name for name in required if name not in best]
-        raise _error(HEADER_MISSING, rows=header_search_rows, headers=_quoted(missing))
-    if found.duplicate is not None:
-        raise _error(HEADER_DUPLICATE, header=found.duplicate)
-
+    header_row, found, rows = find_header(
+        rows, required=required, optional=optional, aliases=aliases, header_search_rows=header_search_rows
+    )
     columns = found.columns
-    warnings = [str(HEADER_TAKEN_AS).format(header=text, name=name) for text, name in found.guessed]
-    if found.unknown:
-        warnings.append(str(UNKNOWN_COLUMNS_IGNORED).format(headers=_quoted(found.unknown)))
+    warnings = header_warnings(found)
 
     # The hot loop: 50,000 rows x 15 columns, so list comprehensions rather than per-cell calls.
     names = list(columns) + [name for name in [*required, *optional] if name not in columns]
