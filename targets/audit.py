@@ -62,6 +62,7 @@ EVENT_LABELS = {
     "attachment_download": "下载附件",
     "assistance_import": "导入帮扶数据",
     "access_denied": "拒绝访问",
+    "employer_credit_code": "补全或更正单位统一社会信用代码",
 }
 
 #: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused

@@ -9,11 +9,10 @@ class WorkersConfig(AppConfig):
     def ready(self):
         from targets import audit
 
-        from .models import Employer, Employment, Household, ImportBatch, Worker
+        from .models import Employment, Household, ImportBatch, Worker
 
         audit.register(Worker, mask_fields=("id_number", "phone"))
         audit.register(Household)
-        audit.register(Employer)
         audit.register(Employment)
         audit.register(
             ImportBatch,

@@ -114,10 +114,16 @@ def employer_credit_code_set(*, acting_user, employer: Employer, credit_code: st
     in the audit log with who made it and through which door."""
     from django.db import transaction
 
+    from targets.audit import audit_event
+
     with transaction.atomic():
         locked = Employer.objects.select_for_update().get(pk=employer.pk)
         code = employer_credit_code_check(acting_user=acting_user, employer=locked, credit_code=credit_code)
         if locked.credit_code != code:
+            old = locked.credit_code
             locked.credit_code = code
             locked.save(update_fields=["credit_code"])
+            audit_event(
+                "employer_credit_code", obj=locked, actor=acting_user, detail={"old": old, "new": code}
+            )
     return locked

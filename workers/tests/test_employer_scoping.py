@@ -81,8 +81,9 @@ def test_clerk_adds_a_missing_credit_code_audited(login, clerk_a, employer_a):
     assert response.status_code == 302, response.content.decode()[:2000]
     employer_a.refresh_from_db()
     assert employer_a.credit_code == code and employer_a.name == "甘宁某某加工厂"
-    entry = LogEntry.objects.get_for_object(employer_a).latest("timestamp")
-    assert entry.actor == clerk_a and "credit_code" in entry.changes_dict
+    entry = LogEntry.objects.get(additional_data__event="employer_credit_code")
+    assert entry.actor == clerk_a and entry.object_pk == str(employer_a.pk)
+    assert entry.additional_data["detail"] == {"old": "", "new": code}
 
 
 def test_a_wrong_check_digit_or_someone_elses_code_is_refused(login, clerk_a, employer_a):
