@@ -1,12 +1,13 @@
 """Celery tasks of the ledger: thin wrappers, primary keys in (never ID numbers or phones)."""
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import returns
@@ -15,6 +16,7 @@ from .models import ImportBatch
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 FILE_TTL = timedelta(hours=24)
+IMPORT_LOCK = 20250721  # advisory lock namespace of running imports (the key is the batch id)
 
 
 def _claim(batch_id: int, from_status: str, to_status: str) -> ImportBatch | None:
@@ -41,11 +43,40 @@ def return_validate(batch_id: int, user_id: int) -> None:
         returns.return_validate(batch=batch, acting_user=get_user_model().objects.get(pk=user_id))
 
 
+@contextmanager
+def _running(batch_id: int):
+    """A session advisory lock held while one process runs the batch's import (PostgreSQL). It dies with
+    the process: a redelivered message that gets it while the batch says "importing" knows the attempt that
+    said so is dead, and one that does not get it knows the attempt is alive. Yields whether it got it."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK, batch_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK, batch_id])
+
+
 @shared_task(name="workers.return_import", ignore_result=True, acks_late=True)
 def return_import(batch_id: int, user_id: int) -> None:
-    batch = _claim(batch_id, ImportBatch.Status.QUEUED, ImportBatch.Status.QUEUED)
-    if batch is not None:
-        returns.return_import(batch=batch, acting_user=get_user_model().objects.get(pk=user_id))
+    """acks_late: a worker killed mid-import leaves its message to be delivered again. The write is one
+    transaction, so the dead attempt wrote nothing; the batch it left "importing" is queued again and run
+    once more (the attempt counts; after MAX_ATTEMPTS it ends failed)."""
+    with _running(batch_id) as alone:
+        if not alone:
+            return  # another process is importing it right now
+        if connection.vendor == "postgresql":
+            ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.IMPORTING).update(
+                status=ImportBatch.Status.QUEUED, rows_processed=0
+            )
+        batch = _claim(batch_id, ImportBatch.Status.QUEUED, ImportBatch.Status.QUEUED)
+        if batch is not None:
+            returns.return_import(batch=batch, acting_user=get_user_model().objects.get(pk=user_id))
 
 
 @shared_task(name="workers.returns_cleanup", ignore_result=True)

@@ -1,0 +1,119 @@
+"""A Celery worker killed in the middle of an import (issue 21, item 5).
+
+The worker's pool process is SIGKILLed (what the OOM killer does) while the import's write transaction is
+open. acks_late + reject_on_worker_lost hand the message to a fresh pool process; the batch the dead attempt
+left "importing" is found unlocked (workers/tasks.py: the attempt's advisory lock died with it), queued again
+and imported once: every row is new (the dead attempt wrote nothing), none is written twice.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from conftest import _database_url_for_subprocess
+from wanzhou_jobs.celery import app as celery_app
+from workers.models import Employment, ImportBatch, Worker
+from workers.returns import ASYNC_THRESHOLD
+from workers.tests.factories import make_id_number
+from workers.tests.test_return_views import _row, _upload
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+ROWS = ASYNC_THRESHOLD + 500  # above the threshold: the import runs in the worker
+
+
+def _wait(predicate, timeout: float, what: str, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def prefork_worker(transactional_db, tmp_path):
+    env = dict(os.environ, DATABASE_URL=_database_url_for_subprocess(), REDIS_URL=settings.REDIS_URL)
+    env.pop("TEST_DATABASE_NAME", None)
+    log = tmp_path / "worker.log"
+    celery_app.control.purge()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "wanzhou_jobs", "worker", "-P", "prefork", "-c", "1",
+             "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"kill-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, 60, "the worker", 0.2)
+        assert proc.poll() is None, log.read_text(errors="replace")
+        yield proc, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _pool_child(pid: int) -> int:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def test_worker_killed_mid_import_imports_once_on_redelivery(prefork_worker, login, clerk_a):
+    proc, log = prefork_worker
+    client = login(clerk_a)
+    ids, birth = set(), date(1970, 1, 1)
+    while len(ids) < ROWS:
+        ids.add(make_id_number(birth + timedelta(days=len(ids) % 9000)))
+    _upload(client, [_row(i) for i in sorted(ids)])
+    batch = ImportBatch.objects.get()
+    batch = _wait(
+        lambda: (b := ImportBatch.objects.get()).status not in {"uploaded", "validating"} and b,
+        90,
+        "validation",
+    )
+    assert batch.status == "validated", batch.errors[:3]
+
+    client.post(f"/ledger/returns/{batch.pk}/confirm/")
+    child = _pool_child(proc.pid)
+    db = connection.settings_dict["NAME"]
+    dsn = _database_url_for_subprocess()
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        # The import's write transaction: a backend of the test database that has written (an xid) for a while.
+        def writing():
+            return watcher.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                "AND backend_xid IS NOT NULL AND now() - xact_start > interval '150 milliseconds'",
+                [db],
+            ).fetchone()
+
+        _wait(writing, 90, "the import's write transaction", 0.01)
+        os.kill(child, signal.SIGKILL)
+        killed_at = time.monotonic()
+        # The dead attempt's transaction rolls back: nothing of it is visible.
+        _wait(lambda: not writing(), 30, "the dead transaction to end", 0.02)
+    assert _pool_child(proc.pid) != child or time.monotonic() - killed_at < 1
+
+    batch = _wait(
+        lambda: (b := ImportBatch.objects.get()).status not in {"queued", "importing"} and b,
+        120,
+        "the redelivery",
+    )
+    assert batch.status == "imported", (batch.status, batch.errors[:3])
+    assert batch.attempts == 2
+    assert batch.rows_new == ROWS  # the dead attempt wrote nothing the second one found
+    assert Employment.objects.filter(import_batch_id=batch.pk).count() == ROWS
+    assert Worker.objects.count() == ROWS
+    assert b"WorkerLostError" in log.read_bytes() or b"SIGKILL" in log.read_bytes()
