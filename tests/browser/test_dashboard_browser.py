@@ -140,7 +140,8 @@ def test_bureau_dashboard_in_chromium(site, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     _watch(page, failed, errors)
     _login(page, base, "bureau_browser")
-    assert page.url == f"{base}/targets/dashboard/"  # home sends bureau staff to the district dashboard
+    assert page.url == f"{base}/"  # bureau staff land on their workbench, which links the dashboard
+    assert page.locator("nav.mainnav a[href='/targets/dashboard/']").count() == 1
 
     page.goto(f"{base}/targets/dashboard/?{period}")
     assert page.locator("#township-table tr[data-kind=target]").count() == 49
