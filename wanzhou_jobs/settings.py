@@ -124,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A busy web process and the import on another thread must wait for each other, not fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DATABASES["default"]["TEST"] = {"NAME": _env("TEST_DATABASE_NAME") or None}
+# A kept connection is tested before a request reuses it: after PostgreSQL restarts, the first request of
+# each web process reconnects instead of failing on the dead connection (tests/faults/test_postgres_restart.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
