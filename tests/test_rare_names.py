@@ -184,13 +184,6 @@ def test_a_refused_name_in_a_return_gives_the_code_point(login, clerk_a, tmp_pat
     assert "姓名第 3 个字“😀”（U+1F600）是符号或表情，不能用于姓名，请核对。" in messages
 
 
-_ROWS_PY = (
-    "workers/resources/rows.py reads the name cell through _text (NFKC, generic invisible-character message) "
-    'before worker_check_name; the one-line change is H_NAME: ("name", worker_check_name)'
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_ROWS_PY)
 def test_a_compatibility_ideograph_in_a_return_is_kept_as_written(login, clerk_a, tmp_path):
     # As in the admin form: NFKC would store 郎 (U+90CE) for the register's 郎 (U+F92C).
     batch = upload(
@@ -201,7 +194,6 @@ def test_a_compatibility_ideograph_in_a_return_is_kept_as_written(login, clerk_a
     assert Worker.objects.get().name == "王\uf92c"
 
 
-@pytest.mark.xfail(strict=True, reason=_ROWS_PY)
 def test_an_invisible_character_in_a_return_name_is_refused_with_its_code_point(login, clerk_a, tmp_path):
     batch = upload(
         login(clerk_a), write_return(tmp_path / "甘宁镇.xlsx", [person(1, **{H_NAME: "王\u200b𠮷"})])

@@ -185,7 +185,7 @@ _CHANNEL_MAX = Employment._meta.get_field("channel").max_length
 
 # header → (field, parser); a parser returns the value or raises ValidationError saying how to fix it.
 _COLUMNS = {
-    H_NAME: ("name", lambda value: worker_check_name(_text(value))),  # its length is the ledger rule's
+    H_NAME: ("name", worker_check_name),  # its length is the ledger rule's
     H_ID: ("id_number", normalise_id_number),
     H_PHONE: ("phone", normalise_phone),
     H_TOWNSHIP: ("township", None),  # None: bound to the file's tables in Lookups
