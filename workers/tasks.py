@@ -19,6 +19,21 @@ FILE_TTL = timedelta(hours=24)
 IMPORT_LOCK = 20250721  # advisory lock namespace of running imports (the key is the batch id)
 
 
+def run_soon(task, *args) -> bool:
+    """Enqueue `task`; when the broker cannot take it, run it here and now, so a page waits instead of
+    failing while Redis is down (DESIGN.md §7: data entry still succeeds). True when it was queued."""
+    from kombu.exceptions import OperationalError
+
+    errors = (OperationalError, *task.app.connection_for_write().connection_errors)
+    try:
+        task.apply_async(args=args, retry=False)
+    except errors as exc:
+        logger.warning("broker unavailable (%s): %s runs in the request", type(exc).__name__, task.name)
+        task.apply(args=args)
+        return False
+    return True
+
+
 def _claim(batch_id: int, from_status: str, to_status: str) -> ImportBatch | None:
     """Move a batch from one status to the next under a row lock; None when another run got there first
     (a redelivered or duplicated message is a no-op) or when it has failed too often."""

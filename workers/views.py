@@ -110,7 +110,7 @@ def return_upload(request):
             form.add_error("file", exc)
         else:
             if batch.file_size > ASYNC_VALIDATE_BYTES:
-                tasks.return_validate.delay(batch.pk, request.user.pk)
+                tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
             else:
                 returns.return_validate(batch=batch, acting_user=request.user)
             return redirect("workers:return_detail", pk=batch.pk)
@@ -170,7 +170,7 @@ def return_confirm(request, pk: int):
             ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
                 status=ImportBatch.Status.QUEUED, rows_processed=0
             )
-            tasks.return_import.delay(batch.pk, request.user.pk)
+            tasks.run_soon(tasks.return_import, batch.pk, request.user.pk)
         else:
             batch = returns.return_import(batch=batch, acting_user=request.user)
             messages.success(request, returns.return_summary(batch))

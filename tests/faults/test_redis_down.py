@@ -95,13 +95,6 @@ def test_a_return_imports_while_redis_is_down_and_the_outbox_catches_up(login, c
     assert progress_snapshot(year=2025).data["district"]["count"] == 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 21 finding: a return above ASYNC_VALIDATE_BYTES is enqueued by workers/views.py without the "
-    "outbox's fallback; with the broker down the upload answers 500 and the batch waits in 'uploaded' (the confirm of one above ASYNC_THRESHOLD rows "
-    "likewise)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_large_return_uploads_while_redis_is_down(login, clerk_a, own_redis):
     client = login(clerk_a)
@@ -111,3 +104,9 @@ def test_a_large_return_uploads_while_redis_is_down(login, clerk_a, own_redis):
     response = _upload(client, [_row(i) for i in sorted(ids)])
     assert ImportBatch.objects.get().file_size > 150 * 1024  # workers/views.py: ASYNC_VALIDATE_BYTES
     assert response.status_code == 302, response.status_code
+    batch = ImportBatch.objects.get()
+    assert batch.status == "validated" and batch.rows_total == len(ids)
+    response = client.post(f"/ledger/returns/{batch.pk}/confirm/")
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "imported" and Employment.objects.count() == len(ids)
