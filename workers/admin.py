@@ -332,6 +332,8 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 messages.error(request, message)
             return HttpResponseRedirect(request.get_full_path())
         except PermissionDenied as exc:
+            if request.method != "POST":
+                raise  # a form the user may not open is a 403, not a redirect to itself
             messages.error(request, str(exc))
             return HttpResponseRedirect(request.get_full_path())
 
