@@ -106,6 +106,8 @@ class _ServiceSavingAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 messages.error(request, message)
             return HttpResponseRedirect(request.get_full_path())
         except PermissionDenied as exc:
+            if request.method != "POST":
+                raise  # a form the user may not open: 403 (redirecting to itself would loop)
             messages.error(request, str(exc) or _("您无权执行此操作。"))
             return HttpResponseRedirect(request.get_full_path())
 

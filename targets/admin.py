@@ -179,6 +179,8 @@ class QuarterLockAdmin(admin.ModelAdmin):
         try:
             return super().add_view(request, form_url, extra_context)
         except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied) and request.method != "POST":
+                raise  # a form the user may not open: 403 (redirecting to itself would loop)
             for message in getattr(exc, "messages", [str(exc)]):
                 messages.error(request, message)
             return HttpResponseRedirect(request.get_full_path())
