@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
@@ -23,7 +24,45 @@ def home(request):
     context = {"scope": scope}
     if scope.role == Role.BUREAU:
         context.update(_bureau_worklist())
+    elif scope.role == Role.CLERK:
+        context.update(_clerk_worklist(request.user))
+    elif scope.role == Role.REVIEWER:
+        context.update(_reviewer_worklist(request.user))
     return render(request, "home.html", context)
+
+
+def _clerk_worklist(user, today: date | None = None) -> dict:
+    """What waits for a clerk: this year's returns of their township that are due or overdue, the people
+    whose 1131 routine is incomplete, and subsidy drafts not yet submitted."""
+    from assistance.selectors import worklist
+    from subsidies.models import Status
+    from subsidies.selectors import applications_for
+
+    year = parse_year(None)
+    board = returns_board(year=year, today=today)
+    township_ids = scope_for(user).township_ids
+    row = next((r for r in board["rows"] + board["apart"] if r["township"].pk in township_ids), None)
+    due = [
+        {"quarter": q, "state": cell["state"], "deadline": cell["deadline"]}
+        for q, cell in enumerate(row["cells"] if row else [], start=1)
+        if cell["state"] in ("due", "overdue")
+    ]
+    return {
+        "year": year,
+        "returns_due": due,
+        "routine_open": worklist(user=user, year=year).count(),
+        "drafts": applications_for(user).filter(status=Status.DRAFT).count(),
+    }
+
+
+def _reviewer_worklist(user) -> dict:
+    """What waits for a reviewer: the queue's applications by status, in the order the work is done."""
+    from subsidies.models import Status
+    from subsidies.selectors import review_queue
+
+    counts = dict(review_queue(user=user).order_by().values_list("status").annotate(n=Count("pk")))
+    order = (Status.TOWNSHIP_APPROVED, Status.DISTRICT_APPROVED, Status.PUBLIC_NOTICE, Status.PAYABLE)
+    return {"queue": [(s, Status(s).label, counts.get(s, 0)) for s in order]}
 
 
 def _bureau_worklist(today: date | None = None) -> dict:
