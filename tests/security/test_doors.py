@@ -86,6 +86,7 @@ RULES: dict[str, dict[str, str]] = {
 
 _NO_DATA = [
     "home",
+    "favicon",
     "healthz",  # issue 21: health checks, no data, answered to anyone
     "readyz",
     "login",
