@@ -213,3 +213,64 @@ def test_industry_department_sees_its_industry(site, module_browser, viewport): 
     shot(page, f"{name}-2-industry")
     watch.check()
     context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_clerk_edits_a_person_whose_job_is_in_a_locked_quarter(site, module_browser, viewport):  # noqa: F811
+    """Issue 18, item 1: the lock's reason is on the first screen (no scrolling at 1366×768), the locked job
+    is read-only, and the person's phone saves."""
+    from targets.models import Township
+    from targets.services import quarter_lock, staff_user_save
+    from workers.models import Worker
+    from workers.tests.factories import EmploymentFactory, WorkerFactory
+
+    bureau = staff_user_save(username="bureau_lock", role="bureau", password=STRONG_PASSWORD)
+    worker = WorkerFactory(name="锁定测", township=Township.objects.get(name="甘宁镇"), phone="13800001111")
+    EmploymentFactory(worker=worker, start_date=date(2026, 2, 10))
+    quarter_lock(acting_user=bureau, year=2026, quarter=1, reason="一季度数据审定")
+
+    base = site.url
+    context, page, watch = open_page(module_browser, viewport)
+    name = f"journey-locked-{viewport}"
+    login(page, base, "clerk_j")
+    page.goto(f"{base}/manage/workers/worker/{worker.pk}/change/")
+    page.wait_for_load_state()
+    notice = page.locator("text=开始于已锁定的季度").first
+    assert notice.is_visible()
+    if viewport == "desktop":
+        box = notice.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 768, box  # seen without scrolling
+    assert page.locator("#id_employments-0-channel").is_disabled()
+    assert page.locator("text=已锁定，只读").first.is_visible()
+    no_sideways_scroll(page)
+    shot(page, f"{name}-1-person")
+    page.fill("#id_phone", "13900002222")
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+    assert "/change/" not in page.url, page.content()[:2000]
+    assert Worker.objects.get(pk=worker.pk).phone == "13900002222"
+    shot(page, f"{name}-2-saved")
+    watch.check()
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_reviewer_approves_from_the_queue(site, module_browser, viewport):  # noqa: F811
+    from subsidies.models import Application, Status
+
+    base = site.url
+    context, page, watch = open_page(module_browser, viewport)
+    name = f"journey-approve-{viewport}"
+    login(page, base, "reviewer_j")
+    page.goto(f"{base}/subsidies/{site.application.pk}/")
+    page.click("a.button:has-text('区级审核通过')")
+    page.wait_for_load_state()
+    page.fill("#id_amount", "5000")
+    shot(page, f"{name}-1-confirm")
+    page.click("form button[type=submit].primary")
+    page.wait_for_load_state()
+    assert Application.objects.get(pk=site.application.pk).status == Status.DISTRICT_APPROVED
+    no_sideways_scroll(page)
+    shot(page, f"{name}-2-approved")
+    watch.check()
+    context.close()
