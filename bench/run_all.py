@@ -6,7 +6,8 @@
 
 Order: counting at 100k and 1M employments (bench/counting.py, which leaves 1M in the database), progress
 on those 1M (bench/progress.py), the API on those 1M (bench/api.py), then the quarterly-return import on
-a database of its own (bench/import.py), and the refusal of hostile spreadsheets (bench/hostile.py).
+a database of its own (bench/import.py), the refusal of hostile spreadsheets (bench/hostile.py), and
+deadline day through HTTP on a new database of the same server (bench/deadline.py).
 """
 
 import os
@@ -22,6 +23,7 @@ STEPS = [
     ["api.py"],
     ["import.py"],
     ["hostile.py", "--save"],
+    ["deadline.py", "--save"],
 ]
 
 
