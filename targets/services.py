@@ -343,8 +343,16 @@ class _PendingRecompute:
         self.__qualname__ = "progress_mark_dirty.enqueue"  # robust on_commit logs failures by this name
 
     def __call__(self):
+        from .models import ProgressDirtyYear
         from .tasks import progress_sweep
 
+        # Marked again now that the change is visible: a sweep that ran while this transaction was open may
+        # have taken the year's row (committed by another transaction) and counted without this change; the
+        # row written inside the transaction then found that row and added nothing (bench/deadline.py lost
+        # two of 49 concurrent returns that way until the nightly recompute).
+        ProgressDirtyYear.objects.bulk_create(
+            [ProgressDirtyYear(year=y) for y in sorted(self.years)], ignore_conflicts=True
+        )
         # Fails softly when the broker is down (robust on_commit): the outbox rows stay for beat's sweep.
         progress_sweep.apply_async(countdown=PROGRESS_COALESCE_SECONDS, retry=False)
 
