@@ -116,6 +116,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wz-deadline-") as tmp:
         stack = smoke.Stack(server, redis_url, Path(tmp))
         stack.env.pop("GUNICORN_WORKERS")  # the configuration's own count: 2 × cores + 1
+        if os.environ.get("GUNICORN_THREADS"):
+            stack.env["GUNICORN_THREADS"] = os.environ["GUNICORN_THREADS"]
         try:
             run(stack, args.save)
         finally:
@@ -258,11 +260,12 @@ def run(stack, save: bool) -> None:
             time.sleep(0.25)
 
     counted: dict[str, float] = {}
+    watch_stop = threading.Event()
 
     def progress_watch() -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
-        while not stop.is_set() or len(counted) < len(confirmed):
+        while not watch_stop.is_set():
             body = session.get(base + "/api/v1/progress/?year=2025", timeout=60).json()
             now = time.monotonic()
             for row in body["townships"]:
@@ -288,7 +291,9 @@ def run(stack, save: bool) -> None:
         thread.join()
     storm_ended = time.monotonic()
     storm_pages = page_times[storm_pages_from:]
-    watcher.join(timeout=300)
+    watcher.join(timeout=180)  # every township counted, or 3 minutes after the last import
+    watch_stop.set()
+    watcher.join()
     stop.set()
     for thread in background:
         thread.join(timeout=120)
@@ -304,7 +309,7 @@ def run(stack, save: bool) -> None:
     five_xx = sum(1 for s in statuses if s >= 500)
     lines = [
         f"deadline day, {time.strftime('%Y-%m-%d %H:%M %Z')}: {CLERKS} clerks × {ROWS} rows, {BUREAU} bureau users, 1 API client; "
-        f"gunicorn workers = 2 × {os.cpu_count()} CPUs + 1",
+        f"gunicorn workers = 2 × {os.cpu_count()} CPUs + 1, threads {os.environ.get('GUNICORN_THREADS') or 1}",
         f"imports: {len(confirmed)}/{CLERKS} imported; ledger {rows[0]} employments of {rows[1]} workers, "
         f"{ids[0]} workers with {ids[1]} distinct ID numbers (expected {CLERKS * ROWS} each); progress API district count "
         f"{progress['district']['count']}",

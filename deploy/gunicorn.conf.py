@@ -18,8 +18,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # (2 × cores) + 1, the usual rule for sync workers waiting on the database; capped so a large host does not
 # open more PostgreSQL connections than the server allows (each worker keeps one, DB_CONN_MAX_AGE).
 workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 17))
-worker_class = "sync"
-threads = 1
+# GUNICORN_THREADS > 1: threaded workers (gthread), so a page is not queued behind uploads being validated
+# in every process (bench/deadline.py measures both).
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 # A request taking longer than this is killed and logged: the exports stream, nothing else should come near.
 timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30
