@@ -21,6 +21,10 @@ What it writes (deterministic for a given seed, today's date and the reference d
   workplace township, 60 % of them in the worker's own township), the rest 区外市内 / 市外; industries
   weighted by the annex-2 targets plus ~3 % 其他行业; forms weighted (单位就业 most); ~35 % returnees;
   some end dates (never after the cap);
+* a registration history (DESIGN.md §4.1): every worker a period from 1900-01-01; ``moved_share`` (5 %) of
+  them moved once, on a day spread over the start-date window, to another township — their jobs before
+  that day count in the old township, the rest in the new one (``Employment.registration_township``); the
+  moves come from their own random stream, so the rest of the ledger is what it was without them;
 * an employer pool of ~20,000 per 1,000,000 employments with unique names and valid unified social credit
   codes (GB 32100 C18 over an embedded GB 11714 organisation code with its own check character), plus the
   pseudo-employer 灵活就业 (no code) for part of the flexible jobs; ``employer_key`` is always
@@ -64,10 +68,12 @@ from django.utils import timezone  # noqa: E402
 from targets.models import Industry, IndustryTarget, Township, TownshipTarget  # noqa: E402
 from workers.models import (  # noqa: E402
     CATEGORY_FIELDS,
+    REGISTERED_SINCE_UNKNOWN,
     Employer,
     Employment,
     EmploymentForm,
     Household,
+    RegistrationPeriod,
     Source,
     Worker,
     Workplace,
@@ -275,7 +281,11 @@ EMPLOYER_COLUMNS = ["id", "name", "name_key", "credit_code", "gb_division", "cre
 EMPLOYMENT_COLUMNS = [
     "worker_id", "employer_id", "employer_key", "industry_id", "workplace", "workplace_township_id", "form",
     "start_date", "end_date", "returnee", "channel", "monthly_income", "source", "created_at", "updated_at",
+    "registration_township_id",
 ]  # fmt: skip
+PERIOD_COLUMNS = ["worker_id", "township_id", "from_date", "until"]
+#: Share of workers who moved their registration once (issue 19: the benchmark's 5 %).
+MOVED_SHARE = 0.05
 
 
 def _gb_divisions(text: str) -> list[str]:
@@ -293,7 +303,7 @@ def _ledger_is_empty() -> bool:
 def truncate_ledger() -> list[str]:
     """Empty the ledger tables (employments, employers, workers, households). PostgreSQL: TRUNCATE …
     RESTART IDENTITY CASCADE (tables of other apps that reference the ledger are emptied as well)."""
-    tables = [m._meta.db_table for m in (Employment, Employer, Worker, Household)]
+    tables = [m._meta.db_table for m in (RegistrationPeriod, Employment, Employer, Worker, Household)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -375,6 +385,7 @@ def generate(
     truncate: bool = False,
     allow_future: bool = False,
     today: date | None = None,
+    moved_share: float = MOVED_SHARE,
     log=None,
 ) -> dict:
     """Write a synthetic district and return counts and timings.
@@ -516,6 +527,12 @@ def generate(
     # --- writers --------------------------------------------------------------------------------------
     worker_copier = _Copier(Worker, WORKER_COLUMNS)
     employment_copier = _Copier(Employment, EMPLOYMENT_COLUMNS)
+    period_copier = _Copier(RegistrationPeriod, PERIOD_COLUMNS)
+    period_rows: list[tuple] = []
+    moves = random.Random(seed * 7919 + 1)  # its own stream: the ledger stays what it was without moves
+    since_unknown = REGISTERED_SINCE_UNKNOWN.isoformat()
+    move_last = min(last_day, today.toordinal())
+    n_moved = 0
     sqlite_workers: list = []
     sqlite_jobs: list = []
     batch = 5_000
@@ -605,6 +622,17 @@ def generate(
                 name = surname_table[int(r() * 8192)] + given
                 phone = f"1{3 + int(r() * 7)}{randrange(1_000_000_000):09d}" if r() < 0.3 else ""
                 township = township_table[int(r() * 8192)]
+                move_day = None
+                first_township = township
+                if moves.random() < moved_share:
+                    move_day = first_day + 1 + int(moves.random() * max(1, move_last - first_day))
+                    while township == first_township:
+                        township = township_table[int(moves.random() * 8192)]
+                    period_rows.append((wid, first_township, since_unknown, day_iso[move_day]))
+                    period_rows.append((wid, township, day_iso[move_day], None))
+                    n_moved += 1
+                else:
+                    period_rows.append((wid, township, since_unknown, None))
                 village = villages[int(r() * len(villages))] + ("社区" if r() < 0.15 else "村")
                 flags = [r() < share for _field, share in categories]
 
@@ -652,6 +680,7 @@ def generate(
                     last_created = ts
                     returnee = r() < 0.35
                     channel = channel_table[int(r() * 8192)]
+                    counted_in = first_township if move_day is not None and start < move_day else township
                     year = 2025 + (start >= year_starts[0]) + (start >= year_starts[1])
                     by_year[year] = by_year.get(year, 0) + 1
                     if pg:  # one COPY text line, in EMPLOYMENT_COLUMNS order
@@ -659,12 +688,14 @@ def generate(
                             f"{wid}\t{employer_id}\t{ekey}\t{industry_id}\t{workplace}\t"
                             f"{NULL if wp_township is None else wp_township}\t{form}\t{day_iso[start]}\t"
                             f"{NULL if end is None else day_iso[end]}\t{'t' if returnee else 'f'}\t{channel}\t"
-                            f"{NULL if income is None else income}\t{unit_source}\t{ts}\t{ts}{employment_suffix}\n"
+                            f"{NULL if income is None else income}\t{unit_source}\t{ts}\t{ts}\t{counted_in}"
+                            f"{employment_suffix}\n"
                         )
                     else:
                         row = (
                             wid, employer_id, ekey, industry_id, workplace, wp_township, form, day_iso[start],
                             day_iso[end] if end is not None else None, returnee, channel, income, unit_source, ts, ts,
+                            counted_in,
                         )  # fmt: skip
                         sqlite_jobs.append(employment_copier.instance(row))
                 n_jobs += k
@@ -695,6 +726,16 @@ def generate(
                 worker_copy.write("".join(worker_buffer))
         if not pg:
             Worker.objects.bulk_create(sqlite_workers)
+        if pg:
+            with cursor.copy(period_copier.sql()) as copy:
+                for start in range(0, len(period_rows), 50_000):
+                    copy.write(
+                        "".join(period_copier.line(row) for row in period_rows[start : start + 50_000])
+                    )
+        else:
+            RegistrationPeriod.objects.bulk_create(
+                [period_copier.instance(row) for row in period_rows], batch_size=batch
+            )
         timings["workers_written"] = time.perf_counter() - t
 
         # employments, in chronological order (month by month), as quarterly imports would leave them
@@ -719,6 +760,7 @@ def generate(
                         (Employer, EMPLOYER_COLUMNS),
                         (Worker, WORKER_COLUMNS),
                         (Employment, EMPLOYMENT_COLUMNS),
+                        (RegistrationPeriod, PERIOD_COLUMNS),
                     ],
                 )
                 timings["foreign_keys_checked"] = time.perf_counter() - t_fk
@@ -751,6 +793,7 @@ def generate(
         "allow_future": allow_future,
         "start_dates": f"{PLAN_START.isoformat()} … {cap.isoformat()}",
         "workers": n_workers,
+        "workers_moved": n_moved,
         "employers": len(employer_rows),
         "employments": n_jobs,
         "employments_in_district": n_in_district,
@@ -766,7 +809,7 @@ def verify(sample: int = 2000, *, allow_future: bool = False, seed: int = 1) -> 
     employer keys (`employer_key(name)`), the start-date window and the age rule. The database constraints
     (natural key, workplace township iff in-district, end ≥ start, foreign keys) are enforced by PostgreSQL
     on COPY itself."""
-    from workers.services import MIN_WORKING_AGE
+    from workers.services import MIN_WORKING_AGE, township_on
     from workers.validators import (
         age_on,
         id_number_info,
@@ -809,6 +852,8 @@ def verify(sample: int = 2000, *, allow_future: bool = False, seed: int = 1) -> 
             problems.append(f"employment {job.pk}: end date {job.end_date} in the future")
         if age_on(job.worker.birth_date, job.start_date) < MIN_WORKING_AGE:
             problems.append(f"employment {job.pk}: worker under {MIN_WORKING_AGE} at start")
+        if job.registration_township_id != township_on(job.worker, job.start_date):
+            problems.append(f"employment {job.pk}: registration township is not the one on the start date")
     n_ids = Worker.objects.values("id_number").distinct().count()
     if n_ids != Worker.objects.count():
         problems.append("duplicate ID numbers")
@@ -836,7 +881,8 @@ def format_counts(counts: dict) -> str:
             f"database {counts['database']}, seed {counts['seed']}, today {counts['today']}",
             f"start dates {counts['start_dates']}{future}",
             f"wrote {counts['workers']:,} workers, {counts['employers']:,} employers, {counts['employments']:,} "
-            f"employments ({counts['employments_in_district']:,} in the district; by start year {years})",
+            f"employments ({counts['employments_in_district']:,} in the district; by start year {years}); "
+            f"{counts.get('workers_moved', 0):,} workers moved their registration once",
             f"generation took {s['total']:.1f} s — " + ", ".join(parts),
         ]
     )

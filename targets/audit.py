@@ -63,6 +63,7 @@ EVENT_LABELS = {
     "assistance_import": "导入帮扶数据",
     "access_denied": "拒绝访问",
     "employer_credit_code": "补全或更正单位统一社会信用代码",
+    "worker_move": "户籍迁移",
 }
 
 #: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused

@@ -7,17 +7,37 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from targets.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, ScopedValuesFilter
 from targets.audit import audit_event
+from targets.models import Role
 from targets.scoping import scope_for, scope_queryset
 
 from . import services
-from .forms import EmploymentInlineForm, EmploymentInlineFormSet, HouseholdAdminForm, WorkerAdminForm
-from .models import CATEGORY_FIELDS, Category, Employer, Employment, Household, ImportBatch, Source, Worker
+from .forms import (
+    EmploymentInlineForm,
+    EmploymentInlineFormSet,
+    HouseholdAdminForm,
+    WorkerAdminForm,
+    WorkerMoveForm,
+)
+from .models import (
+    CATEGORY_FIELDS,
+    REGISTERED_SINCE_UNKNOWN,
+    Category,
+    Employer,
+    Employment,
+    Household,
+    ImportBatch,
+    Source,
+    Worker,
+)
 from .names import normalise_name
 from .selectors import employers_visible, workers_employed_on
 from .validators import mask_phone, normalise_id_number
@@ -197,6 +217,10 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            fieldsets = [*fieldsets, (_("户籍登记"), {"fields": ["registration_history"]})]
+            # The instance the page renders: registration_history shows the move link to bureau staff.
+            obj._may_move = scope_for(request.user).role == Role.BUREAU
         if obj is None or self._obj_writable(request, obj):
             return fieldsets
         masked = {"id_number": "masked_id", "phone": "masked_phone"}
@@ -213,6 +237,73 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
             .annotate(job_count=Count("employments"))
             .order_by(*Worker._meta.ordering)  # GROUP BY drops Meta.ordering; autocomplete pages need one
         )
+
+    @admin.display(description=_("户籍登记期间"))
+    def registration_history(self, obj):
+        periods = [
+            f"{p.township.name}：{'' if p.from_date == REGISTERED_SINCE_UNKNOWN else p.from_date.isoformat()}"
+            f" 起" + (f"，{p.until.isoformat()} 迁出" if p.until else "（现户籍）")
+            for p in obj.registrations.select_related("township").order_by("from_date")
+        ]
+        link = ""
+        if getattr(obj, "_may_move", False):
+            link = format_html(
+                ' <a class="button" href="{}">{}</a>',
+                reverse("admin:workers_worker_move", args=[obj.pk]),
+                _("办理户籍迁移"),
+            )
+        return format_html("{}{}", "；".join(periods) or "—", link)
+
+    def get_urls(self):
+        from django.urls import path
+
+        urls = super().get_urls()
+        move = path(
+            "<path:object_id>/move/",
+            self.admin_site.admin_view(self.move_view),
+            name="workers_worker_move",
+        )
+        return [move, *urls]
+
+    def move_view(self, request, object_id):
+        """户籍迁移 (rule 4.1): bureau staff record a dated move through `services.worker_move`."""
+        if scope_for(request.user).role != Role.BUREAU:
+            raise PermissionDenied(services.MOVE_BUREAU_ONLY)
+        worker = self.get_object(request, unquote(object_id))
+        if worker is None:
+            raise Http404
+        form = WorkerMoveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.worker_move(
+                    acting_user=request.user,
+                    worker=worker,
+                    township=form.cleaned_data["township"],
+                    on=form.cleaned_data["on"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                messages_list = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                for message in messages_list:
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _("已办理户籍迁移：{name}自 {on} 起户籍在{township}。").format(
+                        name=worker.name, on=form.cleaned_data["on"], township=form.cleaned_data["township"]
+                    ),
+                )
+                return HttpResponseRedirect(reverse("admin:workers_worker_change", args=[worker.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("户籍迁移"),
+            "worker": worker,
+            "form": form,
+            "history": self.registration_history(worker),
+            "change_url": reverse("admin:workers_worker_change", args=[worker.pk]),
+        }
+        return TemplateResponse(request, "workers/worker_move.html", context)
 
     @admin.display(description=_("公民身份号码"), ordering="id_number")
     def masked_id(self, obj):
@@ -238,7 +329,10 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         scope = scope_for(request.user)
-        if len(scope.township_ids) == 1 and not scope.all_townships:
+        if obj is not None:
+            # A change of township is a dated move (rule 4.1), on its own page: see registration_history.
+            readonly += ["township", "registration_history"]
+        elif len(scope.township_ids) == 1 and not scope.all_townships:
             readonly.append("township")  # a clerk's people are always of the clerk's township
         if obj is not None and not self._obj_writable(request, obj):
             readonly += ["masked_id", "masked_phone"]

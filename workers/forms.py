@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from targets.models import Township
 from targets.services import ensure_quarter_open
 
 from .models import Employer, Employment, Household, Worker, Workplace
@@ -252,3 +253,17 @@ class EmploymentInlineFormSet(forms.BaseInlineFormSet):
             if key in seen:
                 raise ValidationError(_("同一人同一就业时间同一单位的记录填写了两次，请删除重复的一行。"))
             seen[key] = form
+
+
+class WorkerMoveForm(forms.Form):
+    """户籍迁移 (rule 4.1): the receiving township, the date the registration moves, the reason."""
+
+    township = forms.ModelChoiceField(
+        label=_("迁入镇乡街道"), queryset=Township.objects.order_by("code"), empty_label=None
+    )
+    on = forms.DateField(
+        label=_("迁移日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("此日期及以后开始的就业计入迁入地；此前的就业仍计入原镇乡街道。"),
+    )
+    reason = forms.CharField(label=_("迁移原因"), max_length=200, required=False)

@@ -6,6 +6,8 @@ the natural key (worker, start date, normalised employer name). Invariants live 
 raw insert cannot break them either.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -180,6 +182,65 @@ class Worker(ConstraintMessages, models.Model):
         return [str(category) for category, field in CATEGORY_FIELDS.items() if getattr(self, field)]
 
 
+#: The first registration period of a person whose earlier registration the ledger does not know starts here:
+#: before any job the ledger can hold (DESIGN.md §4.2: none before 2000).
+REGISTERED_SINCE_UNKNOWN = date(1900, 1, 1)
+
+
+class RegistrationPeriod(models.Model):
+    """One period of household registration (DESIGN.md §4.1): the worker was registered in `township` from
+    `from_date` until the day before `until` (None: still). A worker's periods follow each other without a
+    gap; the open one matches `Worker.township`. Written by worker_register, the import and worker_move."""
+
+    worker = models.ForeignKey(
+        Worker,
+        verbose_name=_("农民工"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+        db_index=False,  # registration_worker_from starts with worker
+    )
+    township = models.ForeignKey(
+        Township, verbose_name=_("户籍所在镇乡街道"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_date = models.DateField(_("起始日期"))
+    until = models.DateField(_("迁出日期"), null=True, blank=True)
+    reason = models.CharField(_("迁移原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("办理时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("户籍登记期间")
+        verbose_name_plural = _("户籍登记期间")
+        ordering = ["worker", "from_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "from_date"], name="registration_worker_from"),
+            models.UniqueConstraint(
+                fields=["worker"], condition=Q(until__isnull=True), name="registration_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gt=F("from_date")), name="registration_until_after"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.from_date}–{self.until or ''}"
+
+    def audit_data(self) -> dict:
+        """Searchable keys of this row's audit entries (targets.audit)."""
+        return {"township": self.township_id, "worker": self.worker_id}
+
+    get_additional_data = audit_data
+
+
 class Employer(ConstraintMessages, models.Model):
     """An employer, matched by its unified social credit code when it has one, else by normalised name."""
 
@@ -280,6 +341,17 @@ class Employment(ConstraintMessages, models.Model):
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+    # Rule 4.1: the township of the worker's registration on the start date, derived from the worker's
+    # RegistrationPeriod rows and kept in step by every write (employment_record, the import, worker_move).
+    # Every count reads it, so a later move never changes an earlier period's figures.
+    registration_township = models.ForeignKey(
+        Township,
+        verbose_name=_("计数镇乡街道（就业时户籍）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read through the counting indexes
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("就业记录")
@@ -291,9 +363,9 @@ class Employment(ConstraintMessages, models.Model):
             # Each worker's earliest in-district job, read in worker order from the index alone
             # (bench/results/counting-*.txt: halves the server time of the yearly matrix at 1M jobs).
             models.Index(
-                fields=["worker", "start_date", "id", "industry", "returnee"],
+                fields=["worker", "start_date", "id", "industry", "returnee", "registration_township"],
                 condition=Q(workplace="in_district"),
-                name="employment_first_job",
+                name="employment_first_job_township",
             ),
         ]
         constraints = [
@@ -344,6 +416,7 @@ class ImportBatch(models.Model):
         IMPORTED = "imported", _("已导入")
         FAILED = "failed", _("导入失败")
         ROLLED_BACK = "rolled_back", _("已撤销")
+        DISCARDED = "discarded", _("已放弃（未导入）")
 
     township = models.ForeignKey(
         Township, verbose_name=_("报送镇乡街道"), on_delete=models.PROTECT, null=True, blank=True
@@ -363,6 +436,10 @@ class ImportBatch(models.Model):
     rows_rejected = models.PositiveIntegerField(_("有错误"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
     warnings = models.JSONField(_("提示"), default=list, blank=True)
+    # The first rows as they will be (or were) written, masked, for the preview (issue 17, item 5).
+    preview = models.JSONField(_("预览"), default=list, blank=True, editable=False)
+    # The file's columns as the clerk mapped them (file header → return header, "" = not read).
+    column_map = models.JSONField(_("列对应"), default=dict, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
@@ -402,6 +479,7 @@ class ImportBatch(models.Model):
             self.Status.IMPORTED,
             self.Status.FAILED,
             self.Status.ROLLED_BACK,
+            self.Status.DISCARDED,
         }
 
 
@@ -428,3 +506,34 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class ReturnColumnMapping(ConstraintMessages, models.Model):
+    """The columns of a township's own return layout, as its clerk mapped them (DESIGN.md §5): offered
+    again when a file with the same header texts comes from the township."""
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("镇乡街道"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    headers_key = models.CharField(_("表头指纹"), max_length=64)  # SHA-256 of the sorted header texts
+    headers = models.JSONField(_("文件表头"), default=list)
+    mapping = models.JSONField(_("列对应"), default=dict)  # file header → return header ("" = not read)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+    )
+    updated_at = models.DateTimeField(_("确认时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("季度报表列对应")
+        verbose_name_plural = _("季度报表列对应")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "headers_key"], name="column_mapping_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} {len(self.mapping)}"

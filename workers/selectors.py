@@ -7,7 +7,10 @@ the district, township and industry figures are sums of it, so they can never di
 Rule 4.4 — cumulative 2025–2027: the sum of the yearly counts, with the number of distinct people beside it.
 Rule 4.5 — returnees in Y: distinct workers with a returnee-flagged in-district employment starting in Y.
 Rule 4.6 — poverty-alleviated people in work at D: distinct 脱贫人口 workers with an employment (any
-workplace) active on D.
+workplace, pre-plan jobs included) active on D, each in the township of registration on D.
+Rule 4.1 — every count by township uses the township of registration on the job's start date, stored on the
+job (`Employment.registration_township`, kept in step by workers.services.registration): a move never
+changes a figure of an earlier period. Jobs before 2025 (rule 4.2) fall outside every plan year's window.
 Rule 4.7 — time progress at D in Y: days elapsed including D ÷ days in Y (past years 1, future years 0).
 """
 
@@ -17,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from .models import Employment, Worker, Workplace
+from .models import Employment, RegistrationPeriod, Worker, Workplace
 
 PLAN_YEARS = (2025, 2026, 2027)
 
@@ -71,15 +74,36 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _township_filter(township_ids, params: list) -> str:
-    """An ` AND …` clause limiting the worker alias `w` to the given townships (None: no limit)."""
+def _township_filter(township_ids, params: list, column: str = "f.township_id") -> str:
+    """An ` AND …` clause limiting `column` to the given townships (None: no limit)."""
     if township_ids is None:
         return ""
     ids = [int(i) for i in township_ids]
     if not ids:
         return " AND 1 = 0"
     params.extend(ids)
-    return f" AND w.township_id IN ({', '.join(['%s'] * len(ids))})"
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+
+
+def _first_jobs(extra_where: str = "") -> tuple[str, str]:
+    """Each worker's earliest in-district job in a window (params: workplace, start, end), as `f` with
+    worker_id, industry_id, start_date and township_id — the township of registration on its start date
+    (rule 4.1). PostgreSQL uses DISTINCT ON over the counting index; other databases a ROW_NUMBER window.
+    Both pick the same row (earliest start date, then lowest id). Returns (subquery, condition on f)."""
+    employment = _table(Employment)
+    columns = "e.worker_id, e.industry_id, e.start_date, e.registration_township_id AS township_id"
+    where = f"e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s{extra_where}"
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT DISTINCT ON (e.worker_id) {columns} FROM {employment} e WHERE {where} "
+            "ORDER BY e.worker_id, e.start_date, e.id",
+            "1 = 1",
+        )
+    return (
+        f"SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY e.worker_id ORDER BY e.start_date, e.id) AS rn "
+        f"FROM {employment} e WHERE {where}",
+        "f.rn = 1",
+    )
 
 
 def nearby_employment_matrix(*, year: int, as_of: date | None = None, township_ids=None) -> CountMatrix:
@@ -95,39 +119,25 @@ def nearby_employment_matrix(*, year: int, as_of: date | None = None, township_i
 def nearby_employment_by_month(
     *, year: int, as_of: date | None = None, township_ids=None
 ) -> dict[tuple[int, int, int], int]:
-    """Rule 4.3 as one query: each worker's earliest in-district job of the year, grouped by township,
-    industry and the month it started. A worker counts as of D exactly when that earliest job started by D,
-    so the cumulative sum over months is the monthly series and the sum over all months is the matrix.
-    PostgreSQL uses DISTINCT ON over the counting index; other databases a ROW_NUMBER window. Both pick the
-    same row (earliest start date, then lowest id)."""
+    """Rule 4.3 as one query: each worker's earliest in-district job of the year, grouped by the township of
+    registration on its start date, its industry and the month it started. A worker counts as of D exactly
+    when that earliest job started by D, so the cumulative sum over months is the monthly series and the sum
+    over all months is the matrix. The township comes from the job row (rule 4.1), so no join is needed and
+    a later move changes nothing here."""
     start, end = year_window(year, as_of)
     if end < start:
         return {}
-    employment, worker = _table(Employment), _table(Worker)
     params: list = [Workplace.IN_DISTRICT, start, end]
-    if connection.vendor == "postgresql":
-        first_jobs = (
-            f"SELECT DISTINCT ON (e.worker_id) e.worker_id, e.industry_id, e.start_date FROM {employment} e "
-            "WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s "
-            "ORDER BY e.worker_id, e.start_date, e.id"
-        )
-        where_first = "1 = 1"
-    else:
-        first_jobs = (
-            "SELECT e.worker_id, e.industry_id, e.start_date, ROW_NUMBER() OVER "
-            "(PARTITION BY e.worker_id ORDER BY e.start_date, e.id) AS rn "
-            f"FROM {employment} e WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s"
-        )
-        where_first = "f.rn = 1"
+    first_jobs, where_first = _first_jobs()
     month = (
         "CAST(date_part('month', f.start_date) AS INTEGER)"
         if connection.vendor == "postgresql"
         else "CAST(strftime('%%m', f.start_date) AS INTEGER)"
     )
     sql = (
-        f"SELECT w.township_id, f.industry_id, {month} AS m, COUNT(*) FROM ({first_jobs}) f "
-        f"JOIN {worker} w ON w.id = f.worker_id WHERE {where_first}{_township_filter(township_ids, params)} "
-        f"GROUP BY w.township_id, f.industry_id, {month}"
+        f"SELECT f.township_id, f.industry_id, {month} AS m, COUNT(*) FROM ({first_jobs}) f "
+        f"WHERE {where_first}{_township_filter(township_ids, params)} "
+        f"GROUP BY f.township_id, f.industry_id, {month}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -135,17 +145,16 @@ def nearby_employment_by_month(
 
 
 def returnee_counts(*, year: int, as_of: date | None = None, township_ids=None) -> dict[int, int]:
-    """Rule 4.5: distinct returnee workers by township id (each once a year)."""
+    """Rule 4.5: distinct returnee workers by township id, each once a year: in the township of
+    registration on the start date of their earliest returnee-flagged in-district job of the year."""
     start, end = year_window(year, as_of)
     if end < start:
         return {}
     params: list = [Workplace.IN_DISTRICT, start, end]
-    township_sql = _township_filter(township_ids, params)
+    first_jobs, where_first = _first_jobs(" AND e.returnee")
     sql = (
-        f"SELECT w.township_id, COUNT(DISTINCT e.worker_id) FROM {_table(Employment)} e "
-        f"JOIN {_table(Worker)} w ON w.id = e.worker_id "
-        "WHERE e.returnee AND e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s"
-        f"{township_sql} GROUP BY w.township_id"
+        f"SELECT f.township_id, COUNT(*) FROM ({first_jobs}) f "
+        f"WHERE {where_first}{_township_filter(township_ids, params)} GROUP BY f.township_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -153,17 +162,16 @@ def returnee_counts(*, year: int, as_of: date | None = None, township_ids=None) 
 
 
 def distinct_people(*, first_year: int, last_year: int, as_of: date | None = None, township_ids=None) -> int:
-    """Rule 4.4: distinct workers with an in-district job starting in first_year … last_year (up to as_of)."""
+    """Rule 4.4: distinct workers with an in-district job starting in first_year … last_year (up to as_of);
+    with `township_ids`, a job counted in one of them (the township of registration on its start date)."""
     start = date(first_year, 1, 1)
     _s, end = year_window(last_year, as_of)
     if end < start:
         return 0
     params: list = [Workplace.IN_DISTRICT, start, end]
-    township_sql = _township_filter(township_ids, params)
-    # Without a township limit the join to workers is not needed (the count comes from the index alone).
-    join = f"JOIN {_table(Worker)} w ON w.id = e.worker_id " if township_ids is not None else ""
+    township_sql = _township_filter(township_ids, params, "e.registration_township_id")
     sql = (
-        f"SELECT COUNT(DISTINCT e.worker_id) FROM {_table(Employment)} e {join}"
+        f"SELECT COUNT(DISTINCT e.worker_id) FROM {_table(Employment)} e "
         f"WHERE e.workplace = %s AND e.start_date >= %s AND e.start_date <= %s{township_sql}"
     )
     with connection.cursor() as cursor:
@@ -186,10 +194,12 @@ def cumulative(*, as_of: date | None = None, township_ids=None, years=PLAN_YEARS
             by_year[year] = 0
             continue
         # A year's count is the number of distinct workers with an in-district job starting in it (rule
-        # 4.3 counts each worker once a year; the earliest job only decides where they count).
-        by_year[year] = distinct_people(
-            first_year=year, last_year=year, as_of=as_of, township_ids=township_ids
-        )
+        # 4.3 counts each worker once a year; the earliest job only decides where they count). For some
+        # townships it is the matrix's: a person who moved in the year counts where their earliest job was.
+        if township_ids is None:
+            by_year[year] = distinct_people(first_year=year, last_year=year, as_of=as_of)
+        else:
+            by_year[year] = nearby_employment_matrix(year=year, as_of=as_of, township_ids=township_ids).total
     people = distinct_people(first_year=years[0], last_year=years[-1], as_of=as_of, township_ids=township_ids)
     return Cumulative(count=sum(by_year.values()), distinct_people=people, by_year=by_year)
 
@@ -199,13 +209,26 @@ def active_on(day: date) -> Q:
     return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
+def township_on(day) -> Subquery:
+    """The township of registration on `day` of the worker `OuterRef("pk")` (rule 4.1)."""
+    return Subquery(
+        RegistrationPeriod.objects.filter(worker=OuterRef("pk"), from_date__lte=day)
+        .order_by("-from_date")
+        .values("township_id")[:1]
+    )
+
+
 def poverty_alleviated_in_work(*, on: date, township_ids=None) -> int:
-    """Rule 4.6: distinct 脱贫人口 workers with an employment active on `on`, any workplace."""
+    """Rule 4.6: distinct 脱贫人口 workers with an employment active on `on`, any workplace (pre-plan jobs
+    included). A stock on a day, so each person counts once, in the township of registration on that day
+    (not on each job's start date, which could count one person in two townships)."""
     workers = Worker.objects.filter(is_poverty_alleviated=True).filter(
         Exists(Employment.objects.filter(active_on(on), worker=OuterRef("pk")))
     )
     if township_ids is not None:
-        workers = workers.filter(township_id__in=list(township_ids))
+        workers = workers.alias(township_that_day=township_on(on)).filter(
+            township_that_day__in=list(township_ids)
+        )
     return workers.count()
 
 
@@ -218,17 +241,29 @@ def nearby_counted_workers(
     *, year: int, as_of: date | None = None, township_id: int | None = None, industry_id: int | None = None
 ) -> QuerySet:
     """The people behind a rule-4.3 count (drill-down): workers counted in `year`, annotated with the
-    industry and start date of the earliest in-district job that made them count."""
+    industry, start date and township (of registration on that date) of the earliest in-district job that
+    made them count, and `moved_out`: registered elsewhere now (a later move; rule 4.1)."""
     start, end = year_window(year, as_of)
     first = Employment.objects.filter(
         worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
     ).order_by("start_date", "id")
-    workers = Worker.objects.annotate(
-        counted_industry_id=Subquery(first.values("industry_id")[:1]),
-        counted_start_date=Subquery(first.values("start_date")[:1]),
-    ).filter(counted_industry_id__isnull=False)
+    workers = (
+        Worker.objects.annotate(
+            counted_industry_id=Subquery(first.values("industry_id")[:1]),
+            counted_start_date=Subquery(first.values("start_date")[:1]),
+            counted_township_id=Subquery(first.values("registration_township_id")[:1]),
+        )
+        .filter(counted_industry_id__isnull=False)
+        .annotate(
+            moved_out=Case(
+                When(township_id=F("counted_township_id"), then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
+    )
     if township_id is not None:
-        workers = workers.filter(township_id=township_id)
+        workers = workers.filter(counted_township_id=township_id)
     if industry_id is not None:
         workers = workers.filter(counted_industry_id=industry_id)
     return workers.select_related("township")

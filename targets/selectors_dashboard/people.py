@@ -45,5 +45,8 @@ def counted_people(
                 )
             )
         )
-    people = scope_queryset(people, user, township_field="township", industry_field="counted_industry_id")
-    return people.order_by("township__code", "counted_start_date", "id")
+    # Scoped by the township the person counted in (rule 4.1): the old clerk keeps seeing who moved away.
+    people = scope_queryset(
+        people, user, township_field="counted_township_id", industry_field="counted_industry_id"
+    )
+    return people.order_by("counted_township_id", "counted_start_date", "id")

@@ -2,7 +2,8 @@
 
 An explicit township or industry outside the user's scope is 404; the list itself always comes from
 `selectors_dashboard.counted_people`, filtered by `scope_queryset`. Names are shown with masked ID numbers,
-and a row links to the worker's admin page only for a user who may change it. The township page shows the
+and a row links to the worker's admin page only for a user who may change it (a person who has moved away is
+listed in the township where they counted, marked 已迁出, read-only there). The township page shows the
 first rows of the same list (`_people_rows`).
 """
 
@@ -26,15 +27,26 @@ def _industry_names() -> dict[int, str]:
     return dict(Industry.objects.values_list("id", "name"))
 
 
+def _masked_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1)
+
+
 def _people_rows(request, workers, industry_names: dict[int, str]) -> list[dict]:
+    """A person who has moved since the job that made them count stays in the old township's list (rule
+    4.1), marked 已迁出; a user who cannot see the new township sees the name masked and no link."""
     scope = scope_for(request.user)
     may_change = scope.can_write and request.user.has_perm("workers.change_worker")
+    township_names = dict(Township.objects.values_list("id", "name"))
     return [
         {
-            "name": worker.name,
+            "name": worker.name
+            if not worker.moved_out or scope.sees_township(worker.township_id)
+            else _masked_name(worker.name),
             "masked_id_number": worker.masked_id_number,
             "sex": worker.get_sex_display(),
-            "township": worker.township.name,
+            "township": township_names.get(worker.counted_township_id, ""),
+            "moved_out": worker.moved_out,
+            "current_township": worker.township.name,
             "village": worker.village,
             "industry": industry_names.get(worker.counted_industry_id, ""),
             "start_date": worker.counted_start_date,

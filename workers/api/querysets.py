@@ -14,7 +14,8 @@ from .filters import FeedFilters, _year_range
 def employment_queryset(request, filters: FeedFilters) -> QuerySet:
     qs = Employment.objects.all()
     if filters.township_id:
-        qs = qs.filter(worker__township_id=filters.township_id)
+        # Rule 4.1: a job belongs to the township of registration on its start date, where it counts.
+        qs = qs.filter(registration_township_id=filters.township_id)
     if filters.industry_id:
         qs = qs.filter(industry_id=filters.industry_id)
     if filters.year:

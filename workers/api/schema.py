@@ -44,11 +44,12 @@ class EmploymentRecordSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="姓名。 / Name.")
     phone = serializers.CharField(allow_null=True, min_length=11, max_length=11, help_text=PHONE_HELP)
     township_code = serializers.CharField(
-        help_text="户籍所在镇乡街道的 9 位统计用区划代码。 / 9-digit statistical division code of the township "
-        "of household registration."
+        help_text="就业时间当日户籍所在镇乡街道（该记录计入的镇乡街道）的 9 位统计用区划代码；此人之后迁移户籍不改变它。"
+        " / 9-digit statistical division code of the township of household registration on the start date (where "
+        "the job counts); a later move does not change it."
     )
     township_name = serializers.CharField(
-        help_text="户籍所在镇乡街道名称。 / Township of household registration."
+        help_text="就业时间当日户籍所在镇乡街道名称。 / Township of household registration on the start date."
     )
     industry_code = serializers.CharField(
         help_text="就业行业代码（附件2，01–12；99 = 其他行业）。 / Industry code (annex 2, 01–12; 99 = other)."
@@ -170,8 +171,9 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "township",
         {"type": "string", "enum": REFERENCE_SPELLINGS["township"]},
-        description="户籍所在镇乡街道：名称，或 9 位、12 位区划代码（含撤镇设街前的旧代码）。 / Township of "
-        "registration: name, or 9- or 12-digit division code (former codes accepted).",
+        description="户籍所在镇乡街道：名称，或 9 位、12 位区划代码（含撤镇设街前的旧代码）；就业记录按就业时间当日的户籍筛选，"
+        "农民工按现户籍筛选。 / Township of registration: name, or 9- or 12-digit division code (former codes "
+        "accepted); employments by the registration on their start date, workers by the current one.",
         examples=[OpenApiExample("name", value="甘宁镇"), OpenApiExample("code", value="500101139")],
     ),
     OpenApiParameter(

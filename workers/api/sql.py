@@ -45,7 +45,7 @@ def _pg_where(filters: FeedFilters, scope: Scope) -> tuple[list[str], list]:
         where.append("e.industry_id = ANY(%s)")
         params.append(sorted(scope.industry_ids))
     if filters.township_id:
-        where.append("w.township_id = %s")
+        where.append("e.registration_township_id = %s")
         params.append(filters.township_id)
     if filters.industry_id:
         where.append("e.industry_id = %s")
@@ -104,7 +104,7 @@ def _pg_from() -> str:
     return f"""
         FROM {_q(Employment)} e
         JOIN {_q(Worker)} w ON w.id = e.worker_id
-        JOIN {_q(Township)} t ON t.id = w.township_id
+        JOIN {_q(Township)} t ON t.id = e.registration_township_id
         JOIN {_q(Industry)} i ON i.id = e.industry_id
         JOIN {_q(Employer)} em ON em.id = e.employer_id
         LEFT JOIN {_q(Township)} wt ON wt.id = e.workplace_township_id

@@ -9,12 +9,15 @@ from wanzhou_jobs.bulk import bulk_insert, filter_in
 
 from ..models import (
     CATEGORY_FIELDS,
+    REGISTERED_SINCE_UNKNOWN,
     Employer,
     Employment,
     ImportBatch,
+    RegistrationPeriod,
     Source,
     Worker,
 )
+from ..services.registration import registration_township_sync
 from ..validators import id_number_info
 from .plan import Plan
 
@@ -36,8 +39,26 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
 
     employers = _resolve_employers(plan)
     worker_ids = dict(plan.known_workers)
+    # Rule 4.1: a job counts in the township of registration on its start date; it goes in with the
+    # person's current township and is corrected below for the few who have moved.
+    township_ids = {
+        pk: township_id
+        for pk, township_id in filter_in(
+            Worker.objects.values_list("pk", "township_id"), "pk", plan.known_workers.values()
+        )
+    }
     if plan.new_workers:
-        worker_ids.update(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
+        new_ids = dict(Worker.objects.filter(import_batch_id=batch.pk).values_list("id_number", "pk"))
+        worker_ids.update(new_ids)
+        bulk_insert(
+            RegistrationPeriod,
+            ["worker_id", "township_id", "from_date", "reason", "created_by_id", "created_at"],
+            [
+                (new_ids[i], entry["township"].pk, REGISTERED_SINCE_UNKNOWN, "", creator_id, now)
+                for i, entry in plan.new_workers.items()
+            ],
+        )
+        township_ids.update({new_ids[i]: entry["township"].pk for i, entry in plan.new_workers.items()})
     new_jobs = []
     years = set()
     for id_number, data, key in plan.new_jobs:
@@ -57,12 +78,15 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
                 Source.IMPORT.value,
                 batch.pk,
                 creator_id,
+                township_ids[worker_ids[id_number]],
             )
         )
         years.add(data.start_date.year)
         if id_number not in plan.new_workers:
             touched_worker_ids.add(worker_ids[id_number])
     bulk_insert(Employment, _JOB_COLUMNS, new_jobs)
+    moved = RegistrationPeriod.objects.filter(until__isnull=False).values("worker_id")
+    registration_township_sync(Employment.objects.filter(import_batch_id=batch.pk, worker_id__in=moved))
     changed = []
     instances = Employment.objects.in_bulk([job.pk for job, _data in plan.changed_jobs])
     for known_job, data in plan.changed_jobs:
@@ -151,6 +175,7 @@ _JOB_COLUMNS = [
     "source",
     "import_batch_id",
     "created_by_id",
+    "registration_township_id",
 ]
 
 

@@ -1,7 +1,8 @@
 """Recording, changing, ending and deleting a job (DESIGN.md §4.2, §4.8; §5 rules shared with the import).
 
 `EmploymentData` is what every door supplies for one job; `employment_check` holds the rules every row
-obeys — the date window (2025-01-01 … today), the age rule (≥ 16 at the start of the job), the end date,
+obeys — the date window (2000-01-01 … today; a job before 2025-01-01 is a pre-plan job, accepted with the
+warning `employment_warnings` gives, DESIGN.md §4.2), the age rule (≥ 16 at the start of the job), the end date,
 income and workplace — and the writes call it too. Each write checks township scoping and the locked quarter,
 refuses a second record of the same person, start date and employer, touches the worker so incremental API
 clients see it again, and marks the progress of the years it changed as dirty.
@@ -23,13 +24,20 @@ from targets.services import ensure_quarter_open, progress_mark_dirty
 from ..models import Employer, Employment, EmploymentForm, Source, Tombstone, Worker, Workplace
 from ..validators import age_on
 from .employers import employer_resolve
+from .registration import township_on
 
 PLAN_START = date(2025, 1, 1)
+#: The earliest start date any door accepts: the pre-plan stock goes back this far (issue 19).
+EARLIEST_START = date(2000, 1, 1)
 _FORMS = frozenset(EmploymentForm.values)
 MIN_WORKING_AGE = 16
 
 START_IN_FUTURE = _("就业时间不能晚于今天。")
-START_BEFORE_PLAN = _("就业时间不能早于 2025 年 1 月 1 日（三年行动方案起始日）。")
+START_BEFORE_PLAN = _("就业时间不能早于 2025 年 1 月 1 日（三年行动方案起始日）。")  # no longer raised
+START_TOO_EARLY = _("就业时间不能早于 2000 年 1 月 1 日，请核对。")
+PRE_PLAN_JOB = _(
+    "就业时间早于 2025 年 1 月 1 日：作为行动方案实施前已在岗的就业记录保存，计入务工规模，不计入任何年度的新增就业。"
+)
 UNDER_AGE = _("按身份证号码，此人在就业时间 {start} 未满 16 周岁，请核对就业时间或身份证号码。")
 END_BEFORE_START = _("离职时间不能早于就业时间。")
 END_IN_FUTURE = _("离职时间不能晚于今天。")
@@ -65,8 +73,8 @@ def employment_check(*, worker_birth_date: date, data: EmploymentData, today: da
 
     if data.start_date > today:
         add("start_date", START_IN_FUTURE)
-    elif data.start_date < PLAN_START:
-        add("start_date", START_BEFORE_PLAN)
+    elif data.start_date < EARLIEST_START:
+        add("start_date", START_TOO_EARLY)
     elif data.start_date < worker_birth_date or age_on(worker_birth_date, data.start_date) < MIN_WORKING_AGE:
         add("start_date", UNDER_AGE.format(start=data.start_date.isoformat()))
     if data.end_date is not None:
@@ -82,6 +90,11 @@ def employment_check(*, worker_birth_date: date, data: EmploymentData, today: da
         add("form", _("就业形式不在可选范围内。"))
     if errors:
         raise ValidationError(errors)
+
+
+def employment_warnings(data: EmploymentData) -> list[str]:
+    """What a door tells the user after accepting a job (warnings never block)."""
+    return [str(PRE_PLAN_JOB)] if data.start_date < PLAN_START else []
 
 
 def _employment_values(data: EmploymentData, employer: Employer) -> dict:
@@ -119,6 +132,7 @@ def employment_record(
         raise ValidationError(_duplicate_message(data, employer), code="duplicate")
     employment = Employment(
         worker=worker,
+        registration_township_id=township_on(worker, data.start_date),
         source=source,
         import_batch_id=import_batch_id,
         created_by=acting_user if getattr(acting_user, "pk", None) else None,
@@ -161,6 +175,8 @@ def employment_update(*, acting_user, employment: Employment, data: EmploymentDa
     years = {locked.start_date.year, data.start_date.year}
     for key, value in changed.items():
         setattr(locked, key, value)
+    if "start_date" in changed:
+        locked.registration_township_id = township_on(locked.worker, data.start_date)
     locked.save()
     _touch_worker(locked.worker)
     progress_mark_dirty(sorted(years))
@@ -197,7 +213,7 @@ def employment_delete(*, acting_user, employment: Employment) -> None:
     Tombstone.objects.create(
         kind=Tombstone.Kind.EMPLOYMENT,
         object_id=locked.pk,
-        township_id=worker.township_id,
+        township_id=locked.registration_township_id,
         industry_id=locked.industry_id,
         start_year=year,
     )

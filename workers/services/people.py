@@ -3,7 +3,8 @@
 The name and ID number are normalised and checked here for every door; an ID number already in the ledger is
 refused with a message that names the person only within the clerk's own township, and otherwise only the
 township where the number is registered (THREATS H1). `worker_update` turns a lost update into a conflict
-through `expected_version`, and moving a person to another township is the bureau's job alone.
+through `expected_version`. Moving a person to another township is not a change of this record but a dated
+move (`workers.services.registration.worker_move`, the bureau's job alone).
 """
 
 from django.core.exceptions import ValidationError
@@ -13,17 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.models import Township
 from targets.scoping import ensure_township_writable
-from targets.services import progress_mark_dirty
 
 from ..models import CATEGORY_FIELDS, Employment, Household, Worker
 from ..names import check_name
 from ..validators import id_number_info, normalise_id_number, normalise_phone
+from .registration import registration_open
 
 ID_NUMBER_OTHER_TOWNSHIP = _("该公民身份号码已在{township}登记，请联系该镇乡街道经办员。")
 ID_NUMBER_ALREADY_REGISTERED = _("该公民身份号码已登记（{name}），请在人员列表中查找并直接添加就业记录。")
 ID_NUMBER_OTHER_NAME = _("该公民身份号码已登记，姓名为“{name}”，与填写的姓名不一致，请核对身份证号码和姓名。")
 STALE_VERSION = _("该记录已被他人修改（您打开页面后有新的保存），请刷新页面后重新修改。")
 TOWNSHIP_CHANGE_BUREAU_ONLY = _("变更户籍所在镇乡街道需由区人力社保局办理。")
+TOWNSHIP_CHANGE_BY_MOVE = _(
+    "变更户籍所在镇乡街道请办理“户籍迁移”，并填写迁移日期（迁移前的就业仍计入原镇乡街道）。"
+)
 
 
 def worker_check_name(name: object) -> str:
@@ -112,6 +116,7 @@ def worker_register(
     try:
         with transaction.atomic():
             worker.save()
+            registration_open(worker=worker, acting_user=acting_user)
     except IntegrityError:
         # Another clerk registered the same number between our check and our insert (THREATS H1).
         existing = Worker.objects.filter(id_number=id_number).select_related("township").first()
@@ -155,7 +160,7 @@ def worker_update(
     if "township" in fields and fields["township"].pk != locked.township_id:
         if scope_for(acting_user).role != Role.BUREAU:
             raise ValidationError({"township": TOWNSHIP_CHANGE_BUREAU_ONLY})
-        ensure_township_writable(acting_user, fields["township"])
+        raise ValidationError({"township": TOWNSHIP_CHANGE_BY_MOVE})
     if "name" in fields:
         fields["name"] = worker_check_name(fields["name"])
     if "phone" in fields:
@@ -184,6 +189,4 @@ def worker_update(
     # Employment records of the API embed the worker (name, phone, township, categories): an
     # employments-only client must receive them again.
     Employment.objects.filter(worker=locked).update(updated_at=locked.updated_at)
-    if "township" in changed:
-        progress_mark_dirty(sorted(set(locked.employments.values_list("start_date__year", flat=True))))
     return locked

@@ -7,7 +7,7 @@ import factory
 
 from targets.models import Industry, Township
 from workers.models import Employer, Employment, EmploymentForm, Household, Worker, Workplace
-from workers.services import employer_key
+from workers.services import employer_key, registration_open, township_on
 from workers.validators import id_number_check_char, id_number_info
 
 _rng = random.Random(20250718)
@@ -25,12 +25,19 @@ def make_id_number(birth: date | None = None, *, region: str = "500101", female:
 class WorkerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Worker
+        skip_postgeneration_save = True
 
     id_number = factory.LazyFunction(make_id_number)
     name = factory.Sequence(lambda n: _SURNAMES[n % 20] + _GIVEN[(n // 20) % 20] + _GIVEN[(n // 400) % 20])
     township = factory.LazyFunction(lambda: Township.objects.get(name="甘宁镇"))
     sex = factory.LazyAttribute(lambda o: id_number_info(o.id_number).sex)
     birth_date = factory.LazyAttribute(lambda o: id_number_info(o.id_number).birth_date)
+
+    @factory.post_generation
+    def registration(obj, create, extracted, **kwargs):
+        """Every worker has a registration period (rule 4.1), as `worker_register` gives it."""
+        if create:
+            registration_open(worker=obj)
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
@@ -65,3 +72,4 @@ class EmploymentFactory(factory.django.DjangoModelFactory):
     )
     form = EmploymentForm.UNIT
     start_date = date(2025, 3, 15)
+    registration_township_id = factory.LazyAttribute(lambda o: township_on(o.worker, o.start_date))

@@ -33,9 +33,10 @@ from workers.services import (
     ID_NUMBER_OTHER_TOWNSHIP,
     INCOME_NEGATIVE,
     STALE_VERSION,
-    START_BEFORE_PLAN,
     START_IN_FUTURE,
+    START_TOO_EARLY,
     TOWNSHIP_CHANGE_BUREAU_ONLY,
+    TOWNSHIP_CHANGE_BY_MOVE,
     UNDER_AGE,
     WORKPLACE_TOWNSHIP_REQUIRED,
     EmploymentData,
@@ -252,18 +253,21 @@ def test_worker_update_new_id_derives_sex_and_birth_date(bureau_user, township_a
     )
 
 
-def test_clerk_cannot_change_the_township_bureau_can(clerk_a, bureau_user, township_a, township_b):
+def test_the_township_is_not_changed_by_an_update_but_by_a_dated_move(
+    clerk_a, bureau_user, township_a, township_b
+):
     worker = worker_register(
         acting_user=clerk_a, id_number=make_id_number(), name="张三", township=township_a
     )
     with pytest.raises(ValidationError) as exc:
         worker_update(acting_user=clerk_a, worker=worker, township=township_b)
     assert exc.value.message_dict == {"township": [str(TOWNSHIP_CHANGE_BUREAU_ONLY)]}
+    # Bureau staff too: an undated change would move every past count (issue 19); workers.services.worker_move
+    with pytest.raises(ValidationError) as exc:
+        worker_update(acting_user=bureau_user, worker=worker, expected_version=1, township=township_b)
+    assert exc.value.message_dict == {"township": [str(TOWNSHIP_CHANGE_BY_MOVE)]}
     worker.refresh_from_db()
     assert (worker.township, worker.version) == (township_a, 1)
-
-    moved = worker_update(acting_user=bureau_user, worker=worker, expected_version=1, township=township_b)
-    assert (moved.township, moved.version) == (township_b, 2)
 
 
 def test_clerk_cannot_update_a_worker_of_another_township(clerk_b, person):
@@ -360,9 +364,7 @@ def test_same_employer_other_start_date_is_a_new_job(clerk_a, person, township_a
             {"start_date": [START_IN_FUTURE]},
             id="start in future",
         ),
-        pytest.param(
-            {"start_date": date(2024, 12, 31)}, {"start_date": [START_BEFORE_PLAN]}, id="before plan"
-        ),
+        pytest.param({"start_date": date(1999, 12, 31)}, {"start_date": [START_TOO_EARLY]}, id="before 2000"),
         pytest.param(
             {"start_date": date(2025, 5, 1), "end_date": date(2025, 4, 30)},
             {"end_date": [END_BEFORE_START]},
@@ -375,9 +377,9 @@ def test_same_employer_other_start_date_is_a_new_job(clerk_a, person, township_a
             {"workplace_township": None}, {"workplace_township": [WORKPLACE_TOWNSHIP_REQUIRED]}, id="township"
         ),
         pytest.param(
-            {"start_date": date(2024, 6, 1), "monthly_income": Decimal("-5"), "workplace_township": None},
+            {"start_date": date(1999, 6, 1), "monthly_income": Decimal("-5"), "workplace_township": None},
             {
-                "start_date": [START_BEFORE_PLAN],
+                "start_date": [START_TOO_EARLY],
                 "monthly_income": [INCOME_NEGATIVE],
                 "workplace_township": [WORKPLACE_TOWNSHIP_REQUIRED],
             },
