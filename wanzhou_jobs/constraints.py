@@ -26,6 +26,10 @@ MESSAGES = {
         "workplace_township",
         _("就业地点为万州区内时请选择所在镇乡街道；区外市内或市外时不填。"),
     ),
+    "registration_worker_from": ("from_date", _("此人在该日期已有一次户籍登记。")),
+    "registration_one_open": ("worker", _("此人只能有一个当前的户籍所在镇乡街道。")),
+    "registration_until_after": ("until", _("户籍迁出日期必须晚于迁入日期。")),
+    "column_mapping_once": ("headers_key", _("该镇乡街道已保存过这组表头的列对应。")),
     # targets
     "township_code_9_digits": ("code", _("区划代码应为 9 位数字。")),
     "township_target_once_a_year": ("township", _("该镇乡街道本年度的目标已经设置。")),

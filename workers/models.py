@@ -187,7 +187,7 @@ class Worker(ConstraintMessages, models.Model):
 REGISTERED_SINCE_UNKNOWN = date(1900, 1, 1)
 
 
-class RegistrationPeriod(models.Model):
+class RegistrationPeriod(ConstraintMessages, models.Model):
     """One period of household registration (DESIGN.md §4.1): the worker was registered in `township` from
     `from_date` until the day before `until` (None: still). A worker's periods follow each other without a
     gap; the open one matches `Worker.township`. Written by worker_register, the import and worker_move."""
