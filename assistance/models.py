@@ -178,6 +178,16 @@ class PublicWelfarePost(ConstraintMessages, models.Model):
     end_date = models.DateField(_("离岗日期"), null=True, blank=True)
     monthly_subsidy = models.DecimalField(_("月岗位补贴（元）"), max_digits=8, decimal_places=2)
     end_reason = models.CharField(_("离岗原因"), max_length=200, blank=True)
+    # DESIGN.md §4.2: a post is work — the employment of form 公益性岗位 with the post's dates (issue 19).
+    employment = models.OneToOneField(
+        "workers.Employment",
+        verbose_name=_("就业记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="welfare_post",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("录入人"),

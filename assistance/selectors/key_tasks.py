@@ -46,7 +46,7 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
         "gig-market-employment": channel_people(channels=gig_channels(), year=year, as_of=as_of)["total"],
         "recruitment-events": event_count(year=year, as_of=as_of),
         "poverty-alleviated-in-work": poverty_alleviated_in_work(on=as_of),
-        "public-welfare-posts": post_holders(year=year, as_of=as_of),
+        "public-welfare-posts": post_holders(year=year, as_of=as_of, poverty_alleviated_only=True),
         "new-citizen-training": training.new_citizen_people,
     }
     rows = []

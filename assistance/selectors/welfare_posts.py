@@ -41,11 +41,17 @@ def tenure_months(post, today: date | None = None) -> int:
     return max(0, delta.years * 12 + delta.months)
 
 
-def post_holders(*, year: int, as_of: date | None = None, township_ids=None) -> int:
-    """Distinct workers with a post active on at least one day of `year` up to `as_of`."""
+def post_holders(
+    *, year: int, as_of: date | None = None, township_ids=None, poverty_alleviated_only: bool = False
+) -> int:
+    """Distinct workers with a post active on at least one day of `year` up to `as_of`. With
+    `poverty_alleviated_only`, only 脱贫人口: the plan's indicator "托底安置就业困难脱贫人口就近就地就业 5000 人以上"
+    (task 8) counts those holders, not every holder (issue 19)."""
     start, end = year_window(year, as_of)
     if end < start:
         return 0
     held = PublicWelfarePost.objects.filter(active_between(start, end))
+    if poverty_alleviated_only:
+        held = held.filter(worker__is_poverty_alleviated=True)
     held = _ids_filter(held, township_ids, "worker__township_id")
     return held.values("worker_id").distinct().count()

@@ -276,6 +276,8 @@ def test_key_task_board_equals_hand_counts():
     ParticipationFactory(course=course, worker=w3)
     EventFactory(date=date(2025, 5, 1))
     PostFactory(worker=w3, start_date=date(2025, 1, 1))
+    # Only a 脱贫人口 holder counts for the indicator (issue 19): w3 is not one, w4 is.
+    PostFactory(worker=WorkerFactory(is_poverty_alleviated=True), start_date=date(2025, 6, 1))
 
     board = selectors.key_task_board(year=2025, as_of=as_of)
     rows = {r["code"]: r for r in board["rows"]}

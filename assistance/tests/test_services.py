@@ -385,3 +385,81 @@ def test_brands_and_markets_are_bureau_only(bureau_user, clerk_a):
 def test_brands_load_is_idempotent():
     assert services.brands_load() == 0
     assert LabourBrand.objects.filter(name__in=services.PLAN_BRANDS).count() == 4
+
+
+# --- a post is work (issue 19, DESIGN.md §4.2) ---------------------------------------------------------------
+
+
+def test_a_post_records_its_employment_and_ending_the_post_ends_the_job(clerk_a, township_a):
+    from assistance.selectors import post_holders, zero_employment_households
+    from assistance.tests.factories import EnrolmentFactory
+    from workers.models import Employment, EmploymentForm
+    from workers.selectors import nearby_employment_matrix, poverty_alleviated_in_work
+    from workers.tests.factories import HouseholdFactory, WorkerFactory
+
+    household = HouseholdFactory(township=township_a)
+    holder = WorkerFactory(township=township_a, household=household, is_poverty_alleviated=True)
+    EnrolmentFactory(worker=holder, entry_date=date(2025, 1, 1))
+    other = WorkerFactory(township=township_a)
+    # Hand count before: the household has no one in work; no 脱贫人口 in work.
+    assert list(zero_employment_households(on=date(2025, 6, 1))) == [household]
+    assert poverty_alleviated_in_work(on=date(2025, 6, 1)) == 0
+
+    post = services.post_assign(
+        acting_user=clerk_a,
+        worker=holder,
+        kind="infrastructure",
+        start_date=date(2025, 3, 1),
+        monthly_subsidy=Decimal("600"),
+    )
+    job = post.employment
+    assert (job.form, job.start_date, job.end_date, job.industry.code) == (
+        EmploymentForm.PUBLIC_WELFARE,
+        date(2025, 3, 1),
+        None,
+        "99",
+    )
+    assert (job.workplace_township, job.registration_township, job.employer.name) == (
+        township_a,
+        township_a,
+        "公益性岗位",
+    )
+    # Every rule sees the job: in work on 06-01, the household meets the rule, new nearby employment 2025.
+    assert poverty_alleviated_in_work(on=date(2025, 6, 1)) == 1
+    assert list(zero_employment_households(on=date(2025, 6, 1))) == []
+    assert nearby_employment_matrix(year=2025).total == 1
+    services.post_assign(
+        acting_user=clerk_a, worker=other, kind="information", start_date=date(2025, 3, 1), monthly_subsidy=0
+    )
+    # The indicator counts only the 脱贫人口 holder.
+    assert post_holders(year=2025) == 2
+    assert post_holders(year=2025, poverty_alleviated_only=True) == 1
+
+    # The post ends: so does the job; from the day after, the holder is out of work again.
+    services.post_end(acting_user=clerk_a, post=post, end_date=date(2025, 9, 30), reason="转岗")
+    job.refresh_from_db()
+    assert job.end_date == date(2025, 9, 30)
+    assert poverty_alleviated_in_work(on=date(2025, 9, 30)) == 1
+    assert poverty_alleviated_in_work(on=date(2025, 10, 1)) == 0
+    assert list(zero_employment_households(on=date(2025, 10, 1))) == [household]
+    assert nearby_employment_matrix(year=2025).total == 2  # new employment of 2025 stays
+    assert Employment.objects.filter(welfare_post__isnull=False).count() == 2
+
+
+def test_a_post_links_the_job_a_return_already_recorded(clerk_a, township_a):
+    from workers.models import EmploymentForm
+    from workers.tests.factories import EmploymentFactory, WorkerFactory
+
+    holder = WorkerFactory(township=township_a)
+    known = EmploymentFactory(worker=holder, form=EmploymentForm.PUBLIC_WELFARE, start_date=date(2025, 4, 1))
+    post = services.post_assign(
+        acting_user=clerk_a,
+        worker=holder,
+        kind="information",
+        start_date=date(2025, 4, 1),
+        end_date=date(2025, 8, 31),
+        monthly_subsidy=Decimal("500"),
+    )
+    known.refresh_from_db()
+    assert post.employment == known and known.end_date == date(2025, 8, 31)
+    assert holder.employments.count() == 1
