@@ -67,7 +67,18 @@ def test_only_the_townships_writers_import_into_its_ledger(roles, victim, townsh
             client.post(reverse("workers:return_confirm", args=[batch.pk]))
         services = _workbook(
             SERVICE_HEADERS,
-            [[worker.name, worker.id_number, "政策宣介", f"2026-03-{n + 1:02d}", "门禁测试", None, None, None]],
+            [
+                [
+                    worker.name,
+                    worker.id_number,
+                    "政策宣介",
+                    f"2026-03-{n + 1:02d}",
+                    "门禁测试",
+                    None,
+                    None,
+                    None,
+                ]
+            ],
             f"{role}-1131.xlsx",
         )
         assert client.post(reverse("assistance:services_import"), {"file": services}).status_code < 500
