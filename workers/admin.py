@@ -399,6 +399,7 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if formset.model is not Employment:
             return super().save_formset(request, form, formset, change)
         worker = form.instance
+        warnings = set()
         for inline_form in formset.forms:
             cleaned = getattr(inline_form, "cleaned_data", None) or {}
             instance = inline_form.instance
@@ -415,6 +416,10 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 services.employment_record(
                     acting_user=request.user, worker=worker, data=data, source=Source.FORM
                 )
+            warnings.update(services.employment_warnings(data))
+        for warning in sorted(warnings):
+            # A pre-plan job (DESIGN.md §4.2) is saved, and the clerk is told how it counts.
+            messages.warning(request, warning)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

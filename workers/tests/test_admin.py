@@ -8,7 +8,7 @@ from django.urls import reverse
 from targets.models import Industry, Township
 from targets.services import quarter_lock
 from workers.models import Employment, Worker
-from workers.services import ID_NUMBER_OTHER_TOWNSHIP
+from workers.services import ID_NUMBER_OTHER_TOWNSHIP, PRE_PLAN_JOB
 from workers.tests.factories import EmployerFactory, EmploymentFactory, WorkerFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,20 @@ def test_id_registered_elsewhere_names_the_township_only(login, clerk_a, person_
     assert str(ID_NUMBER_OTHER_TOWNSHIP.format(township="分水镇")) in body
     assert person_b.name not in body and person_b.phone not in body
     assert Worker.objects.filter(id_number=person_b.id_number).count() == 1
+
+
+def test_pre_plan_job_is_saved_with_a_warning(login, clerk_a):
+    client = login(clerk_a)
+    id_number = make_id_number(date(1990, 5, 1))
+    response = client.post(
+        reverse("admin:workers_worker_add"),
+        _worker_post(id_number, job=_job(start_date="2024-12-31")),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert str(PRE_PLAN_JOB) in response.content.decode()
+    worker = Worker.objects.get(id_number=id_number)
+    assert list(worker.employments.values_list("start_date", flat=True)) == [date(2024, 12, 31)]
 
 
 def test_invalid_job_shows_message_and_saves_nothing(login, clerk_a):
