@@ -4,6 +4,7 @@ rule. Each case is checked against the selectors and the snapshot; a locked peri
 cell. Runs on SQLite and, with DATABASE_URL, on PostgreSQL (its own counting SQL)."""
 
 import io
+import json
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -355,3 +356,40 @@ def test_pre_plan_jobs_in_every_rule(clerk_a, township_a):
     assert nearby_employment_matrix(year=2025).total == 1
     _snapshot_matches_selectors(2025)
     assert Employment.objects.filter(worker=p).count() == 2
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+
+
+def test_api_feeds_and_progress_follow_the_township_on_the_start_date(
+    client, clerk_a, clerk_b, bureau_user, township_a, township_b, settings
+):
+    from django.core.cache import cache
+
+    from targets.api import api_client_create
+
+    settings.API_SYNC_LAG_SECONDS = 0
+    cache.clear()
+    token = api_client_create(name="渝悦就业")[1]
+    p = _person(clerk_a, township_a)
+    before = employment_record(acting_user=clerk_a, worker=p, data=_job(date(2025, 3, 1)))
+    worker_move(acting_user=bureau_user, worker=p, township=township_b, on=date(2025, 7, 1))
+    after = employment_record(
+        acting_user=clerk_b, worker=p, data=_job(date(2025, 9, 1), employer="万州乙公司")
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    for township, job in ((township_a, before), (township_b, after)):
+        page = client.get("/api/v1/employments/", {"township": township.name}, **headers).json()
+        assert [(r["id"], r["township_name"]) for r in page["results"]] == [(job.pk, township.name)]
+        response = client.get("/api/v1/employments/export.ndjson", {"township": township.name}, **headers)
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert [(r["id"], r["township_name"]) for r in map(json.loads, lines) if "township_name" in r] == [
+            (job.pk, township.name)
+        ]
+    # The worker feed follows the current township.
+    response = client.get("/api/v1/workers/", {"township": township_b.name}, **headers)
+    assert [w["id"] for w in response.json()["results"]] == [p.pk]
+    progress_recompute(year=2025)
+    data = client.get("/api/v1/progress/", {"year": 2025}, **headers).json()
+    counts = {row["name"]: row["count"] for row in data["townships"] if row["count"]}
+    assert counts == {"甘宁镇": 1}
