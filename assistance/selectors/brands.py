@@ -19,7 +19,8 @@ def channel_employments(*, channels, year: int, as_of: date | None = None, towns
     """Employments starting in `year` up to `as_of` whose channel is one of `channels`."""
     start, end = year_window(year, as_of)
     jobs = Employment.objects.filter(channel__in=list(channels), start_date__gte=start, start_date__lte=end)
-    return _ids_filter(jobs, township_ids, "worker__township_id")
+    # A job counts in the township of registration on its start date (DESIGN.md §4.1).
+    return _ids_filter(jobs, township_ids, "registration_township_id")
 
 
 def channel_people(*, channels, year: int, as_of: date | None = None, township_ids=None) -> dict:
