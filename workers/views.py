@@ -95,6 +95,7 @@ def return_upload(request):
     if not scope_for(request.user).can_write:
         raise PermissionDenied(_("您的账号为只读账号，不能导入数据。"))
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    same_file = None  # the earlier import of an identical file
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,21 +107,26 @@ def return_upload(request):
                 year=data["year"],
                 quarter=data["quarter"],
             )
+        except returns.SameFile as exc:
+            same_file = exc.batch  # no second batch: the page names the earlier import and links to it
+            form.add_error("file", exc)
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
             if batch.file_size > ASYNC_VALIDATE_BYTES:
                 tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
-            else:
-                returns.return_validate(batch=batch, acting_user=request.user)
+            elif returns.return_validate(batch=batch, acting_user=request.user).needs_mapping:
+                return redirect("workers:return_columns", pk=batch.pk)
             return redirect("workers:return_detail", pk=batch.pk)
-    return render(request, "workers/return_upload.html", {"form": form})
+    return render(request, "workers/return_upload.html", {"form": form, "same_file": same_file})
 
 
 @login_required
 def return_detail(request, pk: int):
     batch = _own_batch(request, pk)
     issues = Paginator(batch.errors, 200).get_page(request.GET.get("page"))
+    has_file = bool(batch.stored_path) and Path(batch.stored_path).exists()
+    own = batch.uploaded_by_id == request.user.pk
     return render(
         request,
         "workers/return_detail.html",
@@ -128,8 +134,15 @@ def return_detail(request, pk: int):
             "batch": batch,
             "issues": issues,
             "summary": returns.return_summary(batch),
-            "can_confirm": batch.status == ImportBatch.Status.VALIDATED
-            and batch.uploaded_by_id == request.user.pk,
+            "can_confirm": batch.status == ImportBatch.Status.VALIDATED and own,
+            "can_discard": batch.status == ImportBatch.Status.VALIDATED and own,
+            "can_map": own
+            and has_file
+            and batch.status == ImportBatch.Status.REJECTED
+            and any(e["row"] == 0 and e["column"] == returns.HEADER_COLUMN for e in batch.errors),
+            "preview": [
+                {**row, "outcome_label": OUTCOME_LABELS.get(row["outcome"], "")} for row in batch.preview
+            ],
             "can_rollback": batch.status == ImportBatch.Status.IMPORTED
             and scope_for(request.user).role == Role.BUREAU,
             "running": batch.status
@@ -139,7 +152,91 @@ def return_detail(request, pk: int):
                 ImportBatch.Status.QUEUED,
                 ImportBatch.Status.IMPORTING,
             },
-            "has_file": bool(batch.stored_path) and Path(batch.stored_path).exists(),
+            "has_file": has_file,
+        },
+    )
+
+
+OUTCOME_LABELS = {
+    returns.OUTCOME_NEW: _("新增"),
+    returns.OUTCOME_UPDATED: _("更新"),
+    returns.OUTCOME_UNCHANGED: _("未变化"),
+}
+
+
+@login_required
+def return_discard(request, pk: int):
+    """The uploader gives up a checked batch (a confirmation page, then a POST): marked, not deleted."""
+    batch = _own_batch(request, pk)
+    if batch.uploaded_by_id != request.user.pk:
+        raise PermissionDenied(returns.ONLY_UPLOADER_DISCARDS)
+    if request.method == "POST":
+        try:
+            returns.return_discard(batch=batch, acting_user=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("批次 #{pk} 已放弃，没有导入任何数据。").format(pk=batch.pk))
+        return redirect("workers:return_detail", pk=pk)
+    return render(request, "workers/return_discard.html", {"batch": batch})
+
+
+@login_required
+def return_columns(request, pk: int):
+    """The file's columns with their first values and a field per column, pre-selected (the township's
+    remembered mapping of these headers, else a best guess); the clerk confirms, the file is checked."""
+    batch = _own_batch(request, pk)
+    try:
+        found = returns.return_columns(batch=batch, acting_user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("workers:return_detail", pk=pk)
+    choices = [
+        ("", _("（不导入）")),
+        *((h, h + ("（必填）" if h in resources.REQUIRED else "")) for h in resources.ALL_HEADERS),
+    ]
+    selected = dict(found.selected)
+    problems: list[str] = []
+    if request.method == "POST":
+        selected = {c.index: request.POST.get(f"col_{c.index}", "") for c in found.columns}
+        known = {value for value, _label in choices}
+        selected = {index: value if value in known else "" for index, value in selected.items()}
+        mapping = {c.text: selected[c.index] for c in found.columns}
+        big = batch.file_size > ASYNC_VALIDATE_BYTES
+        try:
+            plan = returns.return_map_columns(
+                batch=batch, acting_user=request.user, mapping=mapping, validate=not big
+            )
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            if big:
+                tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
+            elif plan.needs_mapping:
+                problems = [str(e.message) for e in plan.errors]
+            if not problems:
+                return redirect("workers:return_detail", pk=pk)
+    columns = [
+        {
+            "index": c.index,
+            "text": c.text,
+            "samples": [resources.masked_sample(v) for v in c.samples],
+            "selected": selected.get(c.index, ""),
+        }
+        for c in found.columns
+    ]
+    return render(
+        request,
+        "workers/return_columns.html",
+        {
+            "batch": batch,
+            "columns": columns,
+            "choices": choices,
+            "header_row": found.header_row,
+            "remembered": found.remembered,
+            "problems": problems,
         },
     )
 

@@ -3,7 +3,7 @@
 A messy return (two title rows above the header, one merged across it; a wrong check digit; a start date
 in the future) is refused with every problem listed by row and column and nothing written; the corrected
 file is previewed, confirmed and imported; the township dashboard then counts its people once, and
-uploading the same file again imports "0 new" and leaves the count where it was. Screenshot of the
+uploading the same file again is told it is the batch already imported and leaves the count where it was. Screenshot of the
 refused upload for the README: docs/screenshots/return.png.
 """
 
@@ -94,9 +94,11 @@ def test_clerk_fixes_a_refused_return_and_the_dashboard_counts_it_once(site, bro
     _confirm(page)
     assert _township_count(page, base) == "3"
 
-    # 3. The same file again: "0 new, 3 unchanged", and the count does not move.
+    # 3. The same file again: told it is the batch just imported (issue 17), no second batch, no new count.
     _upload(page, base, site.good)
-    assert "新增 0，未变化 3" in page.content()
-    _confirm(page)
+    assert "是同一个文件，没有重复导入" in page.locator("#same-file").inner_text()
+    page.click("#same-file a")
+    page.wait_for_load_state()
+    assert page.locator("#status-text").inner_text() == "已导入"
     assert _township_count(page, base) == "3"
     assert failed == [] and errors == [], (failed, errors)

@@ -144,6 +144,8 @@ DOORS: dict[str, str] = {
     "workers:return_list": "batch",
     "workers:return_detail": "batch",
     "workers:return_status": "batch",
+    "workers:return_discard": "batch",  # the batch's file name and size
+    "workers:return_columns": "batch",  # the file's first values, ID numbers and phones masked
     "workers:return_errors": "batch_file",
     "workers:ledger_export": "ledger_file",
     "subsidies:list": "subsidy",

@@ -78,13 +78,15 @@ from .core import (
     VALUE_REQUIRED,
     YES_NO_INVALID,
     Row,
+    SheetColumns,
     SheetData,
     SpreadsheetError,
     openpyxl_uses_defusedxml,
 )
 from .formats import ACCEPTED_EXTENSIONS, check_file_name, detect_format
+from .headers import Column, HeaderMissing, header_key
 from .inspection import inspect_xlsx
-from .reading import read_rows
+from .reading import read_columns, read_rows
 from .writing import csv_bom, csv_safe, safe_cell, safe_cell_value, write_safe_row, write_xlsx
 
 __all__ = [
@@ -96,6 +98,7 @@ __all__ = [
     "CALAMINE_OUTPUT_LIMIT",
     "CALAMINE_TIMEOUT",
     "CSV_ENCODING",
+    "Column",
     "CSV_MALFORMED",
     "CSV_MIXED_ENCODING",
     "CSV_NUL",
@@ -120,6 +123,7 @@ __all__ = [
     "HEADER_DUPLICATE",
     "HEADER_MISSING",
     "HEADER_TAKEN_AS",
+    "HeaderMissing",
     "HIDDEN_MARK",
     "MAX_BYTES",
     "MAX_COLS",
@@ -135,6 +139,7 @@ __all__ = [
     "RATIO_MIN_MEMBER_SIZE",
     "Row",
     "SHOWN_VALUE_LENGTH",
+    "SheetColumns",
     "SheetData",
     "SpreadsheetError",
     "UNKNOWN_COLUMNS_IGNORED",
@@ -145,9 +150,11 @@ __all__ = [
     "csv_bom",
     "csv_safe",
     "detect_format",
+    "header_key",
     "inspect_xlsx",
     "openpyxl_uses_defusedxml",
     "parse_amount",
+    "read_columns",
     "parse_date",
     "parse_yes_no",
     "read_rows",

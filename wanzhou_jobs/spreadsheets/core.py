@@ -129,6 +129,16 @@ class SheetData:
     sheet_name: str
 
 
+@dataclass
+class SheetColumns:
+    """A file's columns as found under its likeliest header row (`read_columns`)."""
+
+    header_row: int
+    columns: list  # headers.Column
+    warnings: list[str]
+    sheet_name: str
+
+
 # --- Inspection ---------------------------------------------------------------------------------------
 
 

@@ -10,13 +10,31 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .cells import clean_text
-from .core import HEADER_DUPLICATE, HEADER_MISSING, HEADER_TAKEN_AS, UNKNOWN_COLUMNS_IGNORED, _error
+from .core import (
+    HEADER_DUPLICATE,
+    HEADER_MISSING,
+    HEADER_TAKEN_AS,
+    UNKNOWN_COLUMNS_IGNORED,
+    SpreadsheetError,
+    _error,
+)
+
+
+class HeaderMissing(SpreadsheetError):
+    """No row of the first ones holds every required header: the clerk may say which column is which."""
+
+    def __init__(self, message, *, missing: list[str]):
+        super().__init__(message)
+        self.missing = missing
 
 
 def _header_key(value) -> str:
     """Header text as matched: NFKC, no spaces or invisible characters, no `*`, (必填) or (选填) marks."""
     text = "".join(ch for ch in clean_text(value) if not ch.isspace() and unicodedata.category(ch) != "Cf")
     return text.strip("*").removesuffix("(必填)").removesuffix("(选填)").strip("*")
+
+
+header_key = _header_key  # for callers that remember a file's header texts (a column mapping)
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -65,14 +83,18 @@ class _Header:
     duplicate: str | None  # a header name given by two columns
 
 
-def _match_header(values: list, known: dict[str, str]) -> _Header:
+def _match_header(values: list, known: dict[str, str], mapping: Mapping[str, str] | None = None) -> _Header:
+    """The header names `values` hold. `mapping` (a file header's key → header name, or "" for a column
+    not to read) is what a clerk confirmed for this file's columns: it comes before names and aliases."""
     header = _Header(columns={}, unknown=[], guessed=[], duplicate=None)
     pending = []
     for index, value in enumerate(values):
         key = _header_key(value)
         if not key:
             continue
-        name = known.get(key)
+        name = mapping.get(key) if mapping and key in mapping else known.get(key)
+        if name == "":
+            continue  # mapped to no field: not read, and no warning
         if name is None:
             pending.append((index, key, clean_text(value)))
         elif name in header.columns:
@@ -105,8 +127,10 @@ def find_header(
     optional: list[str],
     aliases: Mapping[str, Iterable[str]],
     header_search_rows: int,
+    mapping: Mapping[str, str] | None = None,
 ) -> tuple[int, _Header, Iterator[tuple[int, list]]]:
-    """(header row number, the header, the rows after it). Raises HEADER_MISSING or HEADER_DUPLICATE."""
+    """(header row number, the header, the rows after it). Raises HeaderMissing or HEADER_DUPLICATE.
+    `mapping`: file header text → header name ("" to leave a column out), confirmed by a clerk."""
     known: dict[str, str] = {}  # matched spelling → header name
     for name in [*required, *optional]:
         key = _header_key(name)
@@ -120,6 +144,10 @@ def find_header(
             if not key or known.setdefault(key, name) != name:
                 raise ValueError(f"alias {spelling!r} of {name!r} is empty or names another header")
     wanted = set(required)
+    mapping = {_header_key(text): name for text, name in (mapping or {}).items() if _header_key(text)}
+    unknown_names = set(mapping.values()) - asked - {""}
+    if unknown_names:
+        raise ValueError(f"mapping names headers not asked for: {sorted(unknown_names)}")
 
     found: _Header | None = None
     header_row = 0
@@ -130,7 +158,7 @@ def find_header(
             break
         candidates = [values] if previous is None else [values, _merged(previous, values)]
         for candidate in candidates:
-            header = _match_header(candidate, known)
+            header = _match_header(candidate, known, mapping)
             present = wanted & header.columns.keys()
             if present == wanted:
                 found, header_row = header, number
@@ -147,7 +175,7 @@ def find_header(
         following = next(rows, None)
         if following is not None:
             number, values = following
-            merged = _match_header(_merged(found_values, values), known)
+            merged = _match_header(_merged(found_values, values), known, mapping)
             under = [values[index] for index in found.columns.values() if index < len(values)]
             if (
                 number == header_row + 1
@@ -159,7 +187,9 @@ def find_header(
                 rows = itertools.chain([following], rows)
     if found is None:
         missing = [name for name in required if name not in best]
-        raise _error(HEADER_MISSING, rows=header_search_rows, headers=_quoted(missing))
+        raise HeaderMissing(
+            str(HEADER_MISSING).format(rows=header_search_rows, headers=_quoted(missing)), missing=missing
+        )
     if found.duplicate is not None:
         raise _error(HEADER_DUPLICATE, header=found.duplicate)
 
@@ -171,3 +201,54 @@ def header_warnings(found: _Header) -> list[str]:
     if found.unknown:
         warnings.append(str(UNKNOWN_COLUMNS_IGNORED).format(headers=_quoted(found.unknown)))
     return warnings
+
+
+@dataclass
+class Column:
+    index: int  # 0-based
+    text: str  # the header cell as written
+    samples: list[str]  # the first values under it
+
+
+def sheet_columns(
+    rows: Iterator[tuple[int, list]],
+    *,
+    names: Iterable[str],
+    aliases: Mapping[str, Iterable[str]],
+    header_search_rows: int,
+    samples: int,
+) -> tuple[int, list[Column]]:
+    """The columns of a file whose header was not found, for a clerk to map: the header row taken is the one
+    of the first rows naming the most known headers (then the one with the most texts: not a title), and
+    each column comes with its first `samples` non-empty values."""
+    known = {_header_key(name): name for name in names}
+    for name, spellings in aliases.items():
+        for spelling in spellings:
+            known.setdefault(_header_key(spelling), name)
+    best: tuple[int, int] = (-1, -1)
+    header_row, header_values = 0, []
+    first: list[tuple[int, list]] = []
+    for number, values in rows:
+        first.append((number, values))
+        if number > header_search_rows:
+            break
+        texts = [_header_key(v) for v in values]
+        score = (len({known[t] for t in texts if t in known}), sum(1 for t in texts if t))
+        if score > best:
+            best, header_row, header_values = score, number, values
+    columns = [
+        Column(index, clean_text(value), [])
+        for index, value in enumerate(header_values)
+        if _header_key(value)
+    ]
+    for number, values in itertools.chain(first, rows):
+        if number <= header_row:
+            continue
+        if all(len(c.samples) >= samples for c in columns):
+            break
+        for column in columns:
+            value = values[column.index] if column.index < len(values) else None
+            text = clean_text(value)
+            if text and len(column.samples) < samples:
+                column.samples.append(text[:40])
+    return header_row, columns

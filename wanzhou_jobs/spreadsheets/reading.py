@@ -38,6 +38,7 @@ from .core import (
     MAX_UNCOMPRESSED,
     OTHER_SHEETS_IGNORED,
     Row,
+    SheetColumns,
     SheetData,
     SpreadsheetError,
     _error,
@@ -47,7 +48,7 @@ from .core import (
 )
 from .csvfiles import csv_rows
 from .formats import CSV, XLS, XLSX, detect_format
-from .headers import find_header, header_warnings
+from .headers import find_header, header_warnings, sheet_columns
 from .inspection import _inspect
 from .ods import inspect_ods
 from .ole import inspect_xls
@@ -70,6 +71,7 @@ def read_rows(
     max_cols: int = MAX_COLS,
     max_bytes: int = MAX_BYTES,
     engine: str = "auto",
+    mapping: Mapping[str, str] | None = None,
 ) -> SheetData:
     """The rows of the first worksheet under the header row, keyed by header name (DESIGN.md §5).
 
@@ -81,15 +83,11 @@ def read_rows(
     `blank_values` (cleaned text: what a template pre-fills); they are not counted in `max_rows`
     (the sheet's own bound, rows holding any value, still applies).
     `engine` is "auto", "calamine" or "openpyxl" (for tests and benchmarks; "auto" picks calamine
-    unless the sheet's cell area is too large for it).
+    unless the sheet's cell area is too large for it). `mapping` (file header text → header name, "" for
+    a column left out) is a clerk's answer to a header not found (`read_columns`); it only names columns:
+    every cell is read and checked as under its own header.
     """
     required, optional = list(required), list(optional)
-    if engine not in ("auto", "calamine", "openpyxl"):
-        raise ValueError(f"unknown engine {engine!r}")
-    limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
-    with _opened(path_or_file, max_bytes) as (fh, size):
-        data = fh.read(size)  # one copy, so the file cannot change between inspection and reading
-    kind = detect_format(io.BytesIO(data), len(data))
     collect = {
         "required": required,
         "optional": optional,
@@ -97,9 +95,51 @@ def read_rows(
         "blank_values": blank_values or {},
         "header_search_rows": header_search_rows,
         "max_rows": max_rows,
+        "mapping": mapping,
     }
+    limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
+    return _read(path_or_file, limits, max_bytes, engine, lambda rows: _collect(rows, **collect))
+
+
+def read_columns(
+    path_or_file,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+    aliases: Mapping[str, Iterable[str]] | None = None,
+    header_search_rows: int = 10,
+    samples: int = 3,
+    max_rows: int = MAX_ROWS,
+    max_cols: int = MAX_COLS,
+    max_bytes: int = MAX_BYTES,
+) -> SheetColumns:
+    """The columns of a file whose header `read_rows` did not find, each with its first values, for a
+    clerk to say which is which (DESIGN.md §5): read through the same bounds as `read_rows`."""
+    limits = _Limits(MAX_UNCOMPRESSED, MAX_RATIO, max_rows, max_cols, row_allowance=header_search_rows)
+
+    def consume(rows):
+        header_row, columns = sheet_columns(
+            rows,
+            names=[*required, *optional],
+            aliases=aliases or {},
+            header_search_rows=header_search_rows,
+            samples=samples,
+        )
+        return SheetColumns(header_row=header_row, columns=columns, warnings=[], sheet_name="")
+
+    return _read(path_or_file, limits, max_bytes, "auto", consume)
+
+
+def _read(path_or_file, limits: _Limits, max_bytes: int, engine: str, consume):
+    """The first worksheet's rows of any accepted format, bounded, handed to `consume` (which returns a
+    `SheetData` or `SheetColumns`)."""
+    if engine not in ("auto", "calamine", "openpyxl"):
+        raise ValueError(f"unknown engine {engine!r}")
+    with _opened(path_or_file, max_bytes) as (fh, size):
+        data = fh.read(size)  # one copy, so the file cannot change between inspection and reading
+    kind = detect_format(io.BytesIO(data), len(data))
     if kind == CSV:
-        sheet = _collect(_guarded(csv_rows(data, limits)), **collect)
+        sheet = consume(_guarded(csv_rows(data, limits)))
         sheet.sheet_name = "CSV"
         return sheet
     with ExitStack() as stack:
@@ -129,7 +169,7 @@ def read_rows(
             rows = _calamine_rows(data, inspection, child=children[0] if children else None)
         else:
             rows = _openpyxl_rows(data, inspection)
-        sheet = _collect(_guarded(rows), **collect)
+        sheet = consume(_guarded(rows))
     sheet.sheet_name = inspection.sheet.name
     sheet.warnings[:0] = _sheet_warnings(inspection)
     return sheet
@@ -297,9 +337,15 @@ def _collect(
     blank_values: Mapping[str, Collection[str]],
     header_search_rows: int,
     max_rows: int,
+    mapping: Mapping[str, str] | None = None,
 ) -> SheetData:
     header_row, found, rows = find_header(
-        rows, required=required, optional=optional, aliases=aliases, header_search_rows=header_search_rows
+        rows,
+        required=required,
+        optional=optional,
+        aliases=aliases,
+        header_search_rows=header_search_rows,
+        mapping=mapping,
     )
     columns = found.columns
     warnings = header_warnings(found)

@@ -3,13 +3,28 @@
 Headers are matched by text after trimming (never by position). Each cell is parsed into a plain value or a
 Chinese message saying how to fix it; the rules that decide whether a row may be written live in
 `workers.returns` and `workers.services`. A package because one file passed ~400 lines (STYLE.md):
-`headers` holds the column texts and their help, `rows` the column map and cell parsing of one row (and the
+`headers` holds the column texts and their help, `columns` the mapping of a file's columns when its header
+is not found, `rows` the column map and cell parsing of one row (and the
 way back from a ledger employment), `workbooks` the files the clerks download — blank template, error
 report and ledger export. Callers keep importing from `workers.resources` (`from .. import resources as R`).
 """
 
 from wanzhou_jobs.spreadsheets import ACCEPTED_EXTENSIONS, ACCEPTED_FORMATS, check_file_name
 
+from .columns import (
+    MAPPING_FIELD_TWICE,
+    MAPPING_OPTION_FORM,
+    MAPPING_READ,
+    MAPPING_REQUIRED_MISSING,
+    MAPPING_UNKNOWN_FIELD,
+    NOT_READ,
+    guess_mapping,
+    headers_fingerprint,
+    mapping_problems,
+    mapping_warning,
+    masked_sample,
+    parse_map_options,
+)
 from .headers import (
     ALL_HEADERS,
     FORMATS_HELP,
@@ -58,6 +73,19 @@ __all__ = [
     "ACCEPTED_EXTENSIONS",
     "ACCEPTED_FORMATS",
     "check_file_name",
+    # column mapping
+    "MAPPING_FIELD_TWICE",
+    "MAPPING_OPTION_FORM",
+    "MAPPING_READ",
+    "MAPPING_REQUIRED_MISSING",
+    "MAPPING_UNKNOWN_FIELD",
+    "NOT_READ",
+    "guess_mapping",
+    "headers_fingerprint",
+    "mapping_problems",
+    "mapping_warning",
+    "masked_sample",
+    "parse_map_options",
     # headers
     "ALL_HEADERS",
     "H_CATEGORIES",

@@ -63,11 +63,11 @@ _OUT_OF_DISTRICT = {
 }
 
 
-def read_return(path, *, max_rows: int | None = None) -> SheetData:
+def read_return(path, *, max_rows: int | None = None, mapping: dict | None = None) -> SheetData:
     """The rows of a return, its columns found by header or one of the usual office wordings
     (`HEADER_ALIASES`); rows holding nothing but what the blank template pre-fills are empty rows, like
     blank ones (DESIGN.md §5). The validation and the error report read files through here, so their row
-    numbers agree."""
+    numbers agree. `mapping` (file header → return header, "" = not read) is a clerk's column mapping."""
     limits = {"max_rows": max_rows} if max_rows is not None else {}
     return read_rows(
         path,
@@ -75,6 +75,7 @@ def read_return(path, *, max_rows: int | None = None) -> SheetData:
         optional=OPTIONAL,
         aliases=HEADER_ALIASES,
         blank_values=template_blank_values(),
+        mapping=mapping,
         **limits,
     )
 

@@ -136,7 +136,7 @@ def error_report(batch) -> bytes:
 
     from wanzhou_jobs.spreadsheets import safe_cell_value
 
-    sheet = read_return(batch.stored_path)
+    sheet = read_return(batch.stored_path, mapping=batch.column_map or None)
     by_row: dict[int, list[dict]] = {}
     for issue in batch.errors:
         by_row.setdefault(issue["row"], []).append(issue)

@@ -8,11 +8,14 @@ township scoping and the same-ID-different-name refusal. Only the writing is don
 queries per file instead of several per row — so 50,000 rows import in seconds.
 
 The package: `plan` (the messages, `Plan` and what to write), `checks` (reading and checking a file), `write`
-(the bulk writes) and `batches` (the lifecycle every door calls). Import from here.
+(the bulk writes), `batches` (the lifecycle every door calls) and `columns` (mapping the columns of a file whose
+header is not found). Import from here.
 """
 
 from .batches import (
+    SameFile,
     errors_by_row,
+    return_discard,
     return_import,
     return_rollback,
     return_run,
@@ -21,6 +24,7 @@ from .batches import (
     return_validate,
 )
 from .checks import return_plan
+from .columns import FileColumns, remembered_mapping, return_columns, return_map_columns
 from .plan import (
     ASYNC_THRESHOLD,
     BATCH_NOT_YOURS,
@@ -31,14 +35,21 @@ from .plan import (
     EMPLOYER_TWO_CODES,
     EMPTY_FILE,
     FILE_GONE,
+    HEADER_COLUMN,
     MAX_ROWS,
     NOT_YOUR_TOWNSHIP,
     ONLY_BUREAU_ROLLBACK,
+    ONLY_UPLOADER_DISCARDS,
+    OUTCOME_NEW,
+    OUTCOME_UNCHANGED,
+    OUTCOME_UPDATED,
     OUTSIDE_QUARTER,
     PERSON_VALUE_DIFFERS,
     PRE_PLAN_JOBS,
+    PREVIEW_ROWS,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
+    SAME_FILE,
     SAME_ID_TWO_NAMES,
     SAME_KEY_DIFFERENT,
     TOWNSHIP_MISMATCH,
@@ -56,21 +67,34 @@ __all__ = [
     "EMPLOYER_TWO_CODES",
     "EMPTY_FILE",
     "FILE_GONE",
+    "FileColumns",
+    "HEADER_COLUMN",
     "MAX_ROWS",
     "NOT_YOUR_TOWNSHIP",
     "ONLY_BUREAU_ROLLBACK",
+    "ONLY_UPLOADER_DISCARDS",
+    "OUTCOME_NEW",
+    "OUTCOME_UNCHANGED",
+    "OUTCOME_UPDATED",
     "OUTSIDE_QUARTER",
     "PERSON_VALUE_DIFFERS",
     "PRE_PLAN_JOBS",
+    "PREVIEW_ROWS",
     "Plan",
     "ROLLBACK_LOCKED",
     "ROLLBACK_REASON",
     "RowIssue",
+    "SAME_FILE",
     "SAME_ID_TWO_NAMES",
+    "SameFile",
     "SAME_KEY_DIFFERENT",
     "TOWNSHIP_MISMATCH",
     "errors_by_row",
+    "remembered_mapping",
+    "return_columns",
+    "return_discard",
     "return_import",
+    "return_map_columns",
     "return_plan",
     "return_rollback",
     "return_run",

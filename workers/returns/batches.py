@@ -1,5 +1,6 @@
-"""The import batch's lifecycle: upload, validate (dry run), import (all or nothing), the one-call run of the
-command, roll-back, and the summary and error list the pages show."""
+"""The import batch's lifecycle: upload (an identical file already imported is refused), validate (dry run),
+import (all or nothing) or discard, the one-call run of the command, roll-back, and the summary and error
+list the pages show."""
 
 import hashlib
 import logging
@@ -33,8 +34,10 @@ from .plan import (
     CONCURRENT_CHANGE,
     FILE_GONE,
     ONLY_BUREAU_ROLLBACK,
+    ONLY_UPLOADER_DISCARDS,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
+    SAME_FILE,
     Plan,
     RowIssue,
 )
@@ -52,12 +55,8 @@ def _storage_dir() -> Path:
     return path
 
 
-@transaction.atomic
-def return_upload(
-    *, acting_user, file_obj, file_name: str, township: Township | None = None, year=None, quarter=None
-) -> ImportBatch:
-    """Store an uploaded file under a random name outside the web root and open a batch for it. Its format is
-    told from its content when it is read; a name of a format not accepted is refused here."""
+def _upload_township(acting_user, township: Township | None) -> Township | None:
+    """The township a return is for: a clerk's own; refused to read-only roles and other townships."""
     scope = scope_for(acting_user)
     if not scope.can_write:
         raise PermissionDenied(str(_("您的账号为只读账号，不能导入数据。")))
@@ -65,6 +64,33 @@ def return_upload(
         township = Township.objects.get(pk=next(iter(scope.township_ids)))
     if township is not None:
         ensure_township_writable(acting_user, township)
+    return township
+
+
+class SameFile(ValidationError):
+    """The file was imported before for the same township (same SHA-256): `batch` is that import."""
+
+    def __init__(self, batch: ImportBatch):
+        date = timezone.localtime(batch.finished_at or batch.created_at).date().isoformat()
+        super().__init__(str(SAME_FILE.format(pk=batch.pk, date=date)))
+        self.batch = batch
+
+
+@transaction.atomic
+def return_upload(
+    *,
+    acting_user,
+    file_obj,
+    file_name: str,
+    township: Township | None = None,
+    year=None,
+    quarter=None,
+    column_map: dict | None = None,
+) -> ImportBatch:
+    """Store an uploaded file under a random name outside the web root and open a batch for it. Its format is
+    told from its content when it is read; a name of a format not accepted is refused here, and so is a
+    file the township has imported before (`SameFile`: no second batch of it)."""
+    township = _upload_township(acting_user, township)
     check_file_name(file_name)  # .et, .wps, .numbers…: refused with the formats accepted, at every door
     digest = hashlib.sha256()
     path = _storage_dir() / f"{secrets.token_hex(16)}{Path(str(file_name)).suffix.lower()}"
@@ -84,6 +110,16 @@ def return_upload(
                 )
             digest.update(chunk)
             out.write(chunk)
+    earlier = (
+        ImportBatch.objects.filter(
+            file_sha256=digest.hexdigest(), township=township, status=ImportBatch.Status.IMPORTED
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if earlier is not None:
+        path.unlink(missing_ok=True)
+        raise SameFile(earlier)
     return ImportBatch.objects.create(
         township=township,
         year=year,
@@ -93,6 +129,7 @@ def return_upload(
         file_size=size,
         stored_path=str(path),
         uploaded_by=acting_user,
+        column_map=column_map or {},
     )
 
 
@@ -111,6 +148,7 @@ def _store_plan(batch: ImportBatch, plan: Plan) -> None:
     batch.rows_rejected = len(plan.rejected_rows) or (plan.rows_total if plan.errors else 0)
     batch.errors = [e.as_dict() for e in plan.errors[:5000]]
     batch.warnings = plan.warnings[:1000]
+    batch.preview = plan.preview if written else []
 
 
 def _progress_updater(batch: ImportBatch):
@@ -162,7 +200,7 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
         return batch, plan
     # Reading and parsing commit the progress as they go; checking and writing are one transaction.
     for attempt in (1, 2):
-        plan, parsed = _parse_file(path, progress=_progress_updater(batch))
+        plan, parsed = _parse_file(path, progress=_progress_updater(batch), mapping=batch.column_map)
         try:
             _check_and_write(plan, parsed, batch=batch, acting_user=acting_user)
         except _Refused:
@@ -215,8 +253,34 @@ class _Refused(Exception):
     """The file has errors: nothing of it is written."""
 
 
-def return_run(*, acting_user, path, file_name: str, township=None, year=None, quarter=None, dry_run=False):
-    """The whole pipeline at once (the command): upload, check, and unless `dry_run` import."""
+def return_run(
+    *,
+    acting_user,
+    path,
+    file_name: str,
+    township=None,
+    year=None,
+    quarter=None,
+    dry_run=False,
+    column_map: dict | None = None,
+):
+    """The whole pipeline at once (the command): upload, check, and unless `dry_run` import. A dry run is a
+    check, not an upload: it stores nothing and leaves no batch (the batch returned is not saved)."""
+    if dry_run:
+        township = _upload_township(acting_user, township)
+        check_file_name(file_name)
+        batch = ImportBatch(
+            township=township,
+            year=year,
+            quarter=quarter,
+            file_name=Path(str(file_name)).name[:255],
+            uploaded_by=acting_user,
+            column_map=column_map or {},
+        )
+        plan = return_plan(acting_user=acting_user, path=Path(path), batch=batch)
+        _store_plan(batch, plan)
+        batch.status = ImportBatch.Status.VALIDATED if plan.ok else ImportBatch.Status.REJECTED
+        return batch, plan
     with open(path, "rb") as handle:
         batch = return_upload(
             acting_user=acting_user,
@@ -225,16 +289,30 @@ def return_run(*, acting_user, path, file_name: str, township=None, year=None, q
             township=township,
             year=year,
             quarter=quarter,
+            column_map=column_map,
         )
-    if dry_run:
-        plan = return_validate(batch=batch, acting_user=acting_user)
-        _discard_file(batch)
-        batch.save(update_fields=["stored_path"])
-        return batch, plan
     batch, plan = _import(batch=batch, acting_user=acting_user)
     _discard_file(batch)
     batch.save(update_fields=["stored_path"])
     return batch, plan
+
+
+@transaction.atomic
+def return_discard(*, batch: ImportBatch, acting_user) -> ImportBatch:
+    """The uploader gives up a checked batch instead of importing it: marked as discarded (kept in the
+    history, never deleted), its stored file removed."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.uploaded_by_id != acting_user.pk:
+        raise PermissionDenied(str(ONLY_UPLOADER_DISCARDS))
+    if batch.status != ImportBatch.Status.VALIDATED:
+        raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
+    _discard_file(batch)
+    batch.status = ImportBatch.Status.DISCARDED
+    batch.finished_at = timezone.now()
+    with audit.audit_context(actor=acting_user):
+        batch.save(update_fields=["status", "finished_at", "stored_path"])
+        audit.audit_event("return_discard", obj=batch, actor=acting_user, detail={"rows": batch.rows_total})
+    return batch
 
 
 def _discard_file(batch: ImportBatch) -> None:

@@ -11,7 +11,7 @@ from targets.models import QuarterLock, Township
 from targets.scoping import scope_for
 from targets.services import quarter_of
 from wanzhou_jobs.bulk import StartedInsert, filter_in
-from wanzhou_jobs.spreadsheets import SpreadsheetError, clean_text
+from wanzhou_jobs.spreadsheets import HeaderMissing, SpreadsheetError, clean_text
 
 from .. import resources as R
 from ..models import (
@@ -41,6 +41,7 @@ from .plan import (
     DUPLICATE_MERGED,
     EMPLOYER_TWO_CODES,
     EMPTY_FILE,
+    HEADER_COLUMN,
     MAX_ROWS,
     NOT_YOUR_TOWNSHIP,
     OUTSIDE_QUARTER,
@@ -67,22 +68,29 @@ _NO_BIRTH_DATE = date(1900, 1, 1)  # without a valid ID number: the age rule wai
 
 def return_plan(*, acting_user, path, batch: ImportBatch | None = None, progress=None) -> Plan:
     """Read and check a whole file; returns the plan without writing anything."""
-    plan, parsed = _parse_file(path, progress)
+    plan, parsed = _parse_file(path, progress, mapping=batch.column_map if batch is not None else None)
     if parsed:
         _check_rows(plan, parsed, acting_user=acting_user, batch=batch)
     _report_row_errors(plan, parsed)
     return plan
 
 
-def _parse_file(path, progress=None) -> tuple[Plan, list]:
-    """Read the file and parse every cell: the plan so far (file-level errors, warnings) and the rows."""
+def _parse_file(path, progress=None, *, mapping: dict | None = None) -> tuple[Plan, list]:
+    """Read the file and parse every cell: the plan so far (file-level errors, warnings) and the rows.
+    `mapping` is the clerk's column mapping of the file (`columns`): it names columns, nothing more."""
     plan = Plan()
     try:
         # read_rows bounds the file (size, zip ratios, rows, columns, formulas) before any XML is parsed.
-        sheet = R.read_return(path, max_rows=MAX_ROWS)
+        sheet = R.read_return(path, max_rows=MAX_ROWS, mapping=mapping or None)
+    except HeaderMissing as exc:
+        plan.needs_mapping = True
+        plan.errors.append(RowIssue(0, HEADER_COLUMN, "", "；".join(exc.messages)))
+        return plan, []
     except SpreadsheetError as exc:
         plan.errors.append(RowIssue(0, "", "", "；".join(exc.messages)))
         return plan, []
+    if mapping:
+        plan.warnings.append(str(R.mapping_warning(mapping)))
     plan.warnings.extend(str(w) for w in sheet.warnings)
     plan.rows_total = len(sheet.rows)
     if not sheet.rows:

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from targets.services import QUARTER_LOCKED, quarter_of
 
 from .. import resources as R
-from ..models import CATEGORY_FIELDS
+from ..models import CATEGORY_FIELDS, Workplace
 from ..services import EmploymentData
+from ..validators import mask_id_number
 
 MAX_ROWS = 100_000
 _CATEGORY_FIELD = {
@@ -42,6 +43,13 @@ ROLLBACK_LOCKED = _("该批次包含已锁定季度（{quarters}）的记录，�
 ROLLBACK_REASON = _("撤销导入批次必须填写原因。")
 ONLY_BUREAU_ROLLBACK = _("只有区人力社保局工作人员可以撤销导入批次。")
 FILE_GONE = _("上传的文件已过期被删除，请重新上传。")
+SAME_FILE = _(
+    "这个文件与 {date} 导入的批次 #{pk} 是同一个文件（SHA-256 相同），其中的记录已经导入，本次没有重复导入。"
+)
+ONLY_UPLOADER_DISCARDS = _("只有上传人可以放弃该批次。")
+HEADER_COLUMN = "表头"  # the column of the file-level error that a column mapping answers
+PREVIEW_ROWS = 20
+OUTCOME_NEW, OUTCOME_UPDATED, OUTCOME_UNCHANGED = "new", "updated", "unchanged"
 CONCURRENT_CHANGE = _(
     "导入期间，文件中的部分人员或就业记录被其他用户同时登记，重新核对后仍未能写入；本次未写入任何数据，请稍后重新导入。"
 )
@@ -63,6 +71,7 @@ class Plan:
     """What importing a file would do: the rows to write and everything wrong with it."""
 
     rows_total: int = 0
+    needs_mapping: bool = False  # the header was not found: the clerk may map the file's columns
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     new_workers: dict = field(default_factory=dict)  # id_number → parsed values
@@ -76,7 +85,7 @@ class Plan:
     person_updates: int = 0  # rows whose job is unchanged but whose person's record changes
     unchanged: int = 0
     rejected_rows: set = field(default_factory=set)
-    sample: list = field(default_factory=list)
+    preview: list = field(default_factory=list)  # the first PREVIEW_ROWS rows as written (`preview_row`)
     candidates: list = field(default_factory=list)  # (row, id_number, EmploymentData, employer key) to plan
 
     @property
@@ -142,6 +151,7 @@ def _plan_jobs(
     """New and changed jobs; `locks` are the locked (year, quarter)s, `current` the known jobs of the
     file's known people by natural key. No query: it runs while the new people are being inserted."""
     person_counted: set[str] = set()
+    preview = plan.preview
     for row, id_number, data, key in candidates:
         worker = existing.get(id_number)
         job = current.get((worker.pk, data.start_date, key)) if worker else None
@@ -153,14 +163,38 @@ def _plan_jobs(
             continue
         if job is None:
             plan.new_jobs.append((id_number, data, key))
+            outcome = OUTCOME_NEW
         elif changes_job:
             plan.changed_jobs.append((job, data))
+            outcome = OUTCOME_UPDATED
         elif id_number in changed_people and id_number not in person_counted:
             plan.person_updates += 1  # the person's record changes; counted once, on their first row
+            outcome = OUTCOME_UPDATED
         else:
             plan.unchanged += 1
+            outcome = OUTCOME_UNCHANGED
+        if len(preview) < PREVIEW_ROWS:
+            preview.append(preview_row(row, id_number, data, outcome))
         if id_number in changed_people:
             person_counted.add(id_number)
+
+
+def preview_row(row, id_number: str, data: EmploymentData, outcome: str) -> dict:
+    """One row of the preview as it will be written: the ID number masked (the page is a list)."""
+    if data.workplace_township is not None:
+        workplace = data.workplace_township.name
+    else:
+        workplace = str(Workplace(data.workplace).label)
+    return {
+        "row": row.number,
+        "name": row.values["name"],
+        "id_number": mask_id_number(id_number),
+        "township": row.values["township"].name,
+        "industry": data.industry.name,
+        "workplace": workplace,
+        "start_date": data.start_date.isoformat(),
+        "outcome": outcome,
+    }
 
 
 def _job_differs(job, data: EmploymentData) -> bool:

@@ -8,6 +8,7 @@ code 1 and no traceback.
 
 import hashlib
 import io
+import itertools
 import traceback
 import zipfile
 from datetime import date, datetime, timedelta
@@ -78,6 +79,7 @@ from workers.returns import (
     BATCH_WRONG_STATE,
     DUPLICATE_MERGED,
     EMPTY_FILE,
+    HEADER_COLUMN,
     MAX_ROWS,
     NOT_YOUR_TOWNSHIP,
     ONLY_BUREAU_ROLLBACK,
@@ -85,9 +87,11 @@ from workers.returns import (
     PRE_PLAN_JOBS,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
+    SAME_FILE,
     SAME_ID_TWO_NAMES,
     SAME_KEY_DIFFERENT,
     TOWNSHIP_MISMATCH,
+    SameFile,
     return_rollback,
     return_run,
     return_summary,
@@ -284,6 +288,20 @@ def storage(settings, tmp_path) -> Path:
     return tmp_path / "private" / "returns"
 
 
+_copies = itertools.count(1)
+
+
+def copy_of(path: Path) -> Path:
+    """The same rows in a file of other bytes (saved again under another document title): a return that
+    repeats an earlier one, not the same file, which the upload refuses (issue 17, item 5)."""
+    workbook = openpyxl.load_workbook(path)
+    number = next(_copies)
+    workbook.properties.title = f"copy {number}"
+    target = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    workbook.save(target)
+    return target
+
+
 def stored_files(storage: Path) -> list[Path]:
     return sorted(storage.iterdir()) if storage.exists() else []
 
@@ -470,7 +488,7 @@ def test_happy_path_through_the_command(clerk_a, tmp_path):
     assert err.getvalue() == ""
     assert Employment.objects.filter(import_batch_id=batch.pk).count() == 4
     # The same thing as from a shell: exit code 0.
-    code, out, err = cli(path, clerk_a)
+    code, out, err = cli(copy_of(path), clerk_a)
     assert code == 0, err
     assert out.strip().endswith(summary(4, unchanged=4))
 
@@ -521,22 +539,47 @@ def test_rows_outside_the_declared_quarter_are_a_warning(clerk_a, tmp_path):
 # --- Re-uploads, overlaps, changes -------------------------------------------------------------------------
 
 
-def test_reupload_of_the_same_file_changes_nothing(clerk_a, tmp_path):
+def test_reupload_of_the_same_rows_changes_nothing(clerk_a, tmp_path):
     path = write_return(tmp_path / "return.xlsx", happy_rows())
     run(clerk_a, path)
     before = ledger_counts()
     stamps = dict(Worker.objects.values_list("pk", "updated_at"))
 
-    batch, plan = run(clerk_a, path)
+    batch, plan = run(clerk_a, copy_of(path))
 
     assert plan.ok
     assert return_summary(batch) == summary(4, unchanged=4)
     assert ledger_counts() == before
     assert dict(Worker.objects.values_list("pk", "updated_at")) == stamps
-    code, out, _err = cli(path, clerk_a)
+    code, out, _err = cli(copy_of(path), clerk_a)
     assert code == 0
     assert summary(4, unchanged=4) in out
     assert ledger_counts() == before
+
+
+def test_the_same_file_again_is_refused_naming_the_batch_and_leaves_no_second_batch(
+    clerk_a, tmp_path, storage
+):
+    """Issue 17, item 5: an identical file (same SHA-256) for the same township is the earlier import."""
+    path = write_return(tmp_path / "return.xlsx", happy_rows())
+    first, _plan = run(clerk_a, path)
+    date_text = timezone.localtime(first.finished_at).date().isoformat()
+    message = str(SAME_FILE.format(pk=first.pk, date=date_text))
+
+    with pytest.raises(SameFile) as refused:
+        run(clerk_a, path)
+
+    assert refused.value.messages == [message]
+    assert refused.value.batch == first
+    assert ImportBatch.objects.count() == 1
+    assert stored_files(storage) == []
+    code, out, err = cli(path, clerk_a)
+    assert (code, out) == (1, "")
+    assert err.strip() == f"未导入：{message}"
+    assert ImportBatch.objects.count() == 1
+    # Once that batch is rolled back, the file is no longer in the ledger: it may be imported again.
+    ImportBatch.objects.filter(pk=first.pk).update(status=ImportBatch.Status.ROLLED_BACK)
+    assert run(clerk_a, path)[1].ok
 
 
 def test_overlapping_file_adds_only_the_new_rows(clerk_a, tmp_path):
@@ -583,7 +626,7 @@ def test_reupload_with_a_credit_code_for_a_known_employer_is_unchanged(clerk_a, 
     assert plan.ok
     assert return_summary(first) == summary(1, new=1)
 
-    batch, plan = run(clerk_a, path)
+    batch, plan = run(clerk_a, copy_of(path))
 
     assert return_summary(batch) == summary(1, unchanged=1)
 
@@ -614,7 +657,7 @@ def test_reupload_of_a_person_with_two_jobs_and_two_phones_is_stable(clerk_a, tm
     assert return_summary(first) == summary(2, new=2)
     phone = Worker.objects.get(id_number=id_for(1)).phone
 
-    summaries = [return_summary(run(clerk_a, path)[0]) for _ in range(2)]
+    summaries = [return_summary(run(clerk_a, copy_of(path))[0]) for _ in range(2)]
 
     assert summaries == [summary(2, unchanged=2)] * 2
     assert Worker.objects.get(id_number=id_for(1)).phone == phone
@@ -669,7 +712,7 @@ def test_unknown_column_is_a_warning_not_an_error(clerk_a, tmp_path):
     assert plan.warnings == [warning]
     assert ImportBatch.objects.get(pk=batch.pk).warnings == [warning]
     assert return_summary(batch) == summary(2, new=2)
-    code, out, err = cli(path, clerk_a)
+    code, out, err = cli(copy_of(path), clerk_a)
     assert code == 0, err
     assert f"提示：{warning}" in out.splitlines()
 
@@ -678,7 +721,7 @@ def test_required_column_missing_is_named(clerk_a, tmp_path):
     headers = [h for h in HEADERS if h != H_START]
     path = write_return(tmp_path / "no_start.xlsx", [person(1)], headers=headers)
 
-    assert_refused(clerk_a, path, HEADER_MISSING.format(rows=10, headers="“就业时间”"))
+    assert_refused(clerk_a, path, HEADER_MISSING.format(rows=10, headers="“就业时间”"), column=HEADER_COLUMN)
 
 
 def test_required_cell_empty(clerk_a, tmp_path):
@@ -1127,7 +1170,7 @@ def test_totally_empty_workbook(clerk_a, tmp_path):
     openpyxl.Workbook().save(path)
     missing = "、".join(f"“{header}”" for header in REQUIRED)
 
-    assert_refused(clerk_a, path, HEADER_MISSING.format(rows=10, headers=missing))
+    assert_refused(clerk_a, path, HEADER_MISSING.format(rows=10, headers=missing), column=HEADER_COLUMN)
 
 
 def test_formulas_are_refused_naming_the_cell(clerk_a, tmp_path):
@@ -1196,7 +1239,8 @@ def test_openpyxl_parses_xml_through_defusedxml():
 # --- Dry run and progress ----------------------------------------------------------------------------------
 
 
-def test_dry_run_writes_nothing(clerk_a, tmp_path, storage):
+def test_dry_run_writes_nothing_and_leaves_no_batch(clerk_a, tmp_path, storage):
+    """Issue 17, item 5: a dry run is a check, not an upload — nothing in the clerk's list of batches."""
     path = write_return(tmp_path / "return.xlsx", happy_rows())
     before = ledger_counts()
 
@@ -1205,10 +1249,10 @@ def test_dry_run_writes_nothing(clerk_a, tmp_path, storage):
     assert code == 0, err
     assert out.strip() == f"校验通过（未写入，--dry-run）。{summary(4, new=4)}"
     assert ledger_counts() == before
-    batch = ImportBatch.objects.get()
-    assert batch.status == ImportBatch.Status.VALIDATED
-    assert batch.stored_path == ""
+    assert ImportBatch.objects.count() == 0
     assert stored_files(storage) == []
+    # The file it checked imports afterwards (a dry run is no earlier import of it).
+    assert cli(path, clerk_a)[0] == 0
 
 
 def test_dry_run_of_a_bad_file_exits_1(clerk_a, tmp_path):
@@ -1236,7 +1280,7 @@ def test_progress_recompute_is_scheduled_once_per_import(
     assert pending[0].years == {2025, 2026, 2027}  # 2027's cumulative figures include 2025 and 2026
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run(clerk_a, path)  # nothing changed: nothing to recompute
+        run(clerk_a, copy_of(path))  # nothing changed: nothing to recompute
     assert [c for c in callbacks if isinstance(c, _PendingRecompute)] == []
 
 
