@@ -140,6 +140,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _env("CACHE_URL") or REDIS_URL,
             "KEY_PREFIX": "wzjobs",
+            # A Redis host that drops packets must not hold a request for the OS connect timeout: the
+            # throttle and the cache fail open (wanzhou_jobs/security.py), after at most a second.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

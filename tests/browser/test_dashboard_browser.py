@@ -91,6 +91,7 @@ def _seed_district(seed: int = 2025) -> int:
                 industry=rng.choices(industries, industry_weights)[0],
                 workplace=Workplace.IN_DISTRICT,
                 workplace_township=worker.township,
+                registration_township=worker.township,
                 form=EmploymentForm.UNIT,
                 start_date=date(2025, 1, 1)
                 + timedelta(days=min(days, int(rng.triangular(0, days, days * 0.6)))),
