@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init
 
 from .logs import connect_signals
 
@@ -25,3 +25,14 @@ def _django_logging(**_):
 
 
 connect_signals()
+
+
+@worker_process_init.connect
+def _yield_to_the_web(**_):
+    """Each pool process of the worker runs at a lower CPU priority (`WORKER_NICE`, default 10): on the
+    bureau's two cores, imports and recomputes take what the web processes leave, so pages stay quick while
+    49 returns are checked at once (bench/deadline.py). An idle web costs the worker nothing."""
+    from django.conf import settings
+
+    if settings.WORKER_NICE:
+        os.nice(settings.WORKER_NICE)
