@@ -142,7 +142,8 @@ def _form_messages(form) -> list[str]:
     return out
 
 
-def _import_page(request, *, title, run, headers, back):
+def _import_page(request, *, title, run, headers, back, parents):
+    """The import page; `parents` are the breadcrumb's (label, url) between 就业帮扶 and the page."""
     if not scope_for(request.user).can_write:
         raise PermissionDenied(_("您的账号为只读账号，不能导入数据。"))
     form = forms.ImportForm(request.POST or None, request.FILES or None)
@@ -154,6 +155,13 @@ def _import_page(request, *, title, run, headers, back):
     return render(
         request,
         "assistance/import.html",
-        {"form": form, "title": title, "result": result, "headers": headers, "back": back},
+        {
+            "form": form,
+            "title": title,
+            "result": result,
+            "headers": headers,
+            "back": back,
+            "parents": parents,
+        },
         status=400 if result is not None and not result.ok else 200,
     )

@@ -123,4 +123,5 @@ def services_import(request):
         ),
         headers=imports.SERVICE_HEADERS,
         back=("assistance:worklist", None),
+        parents=[(_g("“1131”就业帮扶待办"), reverse("assistance:worklist"))],
     )

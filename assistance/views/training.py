@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_POST
 
@@ -93,7 +94,7 @@ def course_new(request):
     return render(
         request,
         "assistance/form.html",
-        {"form": form, "title": _g("新增培训班"), "back": "assistance:courses"},
+        {"form": form, "title": _g("新增培训班"), "back": "assistance:courses", "back_label": _g("技能培训")},
     )
 
 
@@ -182,4 +183,8 @@ def course_import(request, pk: int):
         ),
         headers=imports.PARTICIPANT_HEADERS,
         back=("assistance:course", course.pk),
+        parents=[
+            (_g("技能培训"), reverse("assistance:courses")),
+            (course.name, reverse("assistance:course", args=[course.pk])),
+        ],
     )

@@ -95,7 +95,12 @@ def post_new(request):
     return render(
         request,
         "assistance/form.html",
-        {"form": form, "title": _g("新增公益性岗位安置"), "back": "assistance:posts"},
+        {
+            "form": form,
+            "title": _g("新增公益性岗位安置"),
+            "back": "assistance:posts",
+            "back_label": _g("公益性岗位"),
+        },
     )
 
 
