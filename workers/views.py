@@ -53,8 +53,13 @@ class UploadForm(forms.Form):
     quarter = forms.TypedChoiceField(
         label=_("季度"), coerce=int, choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)]
     )
+    # Bureau staff only (a clerk's return is always their own township's): a township, whose people alone the
+    # file may hold, or 全区 — the district's stock of people in work, each row in its own township.
     township = forms.ModelChoiceField(
-        label=_("报送镇乡街道"), queryset=Township.objects.none(), required=False
+        label=_("报送镇乡街道"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=_("全区（文件含多个镇乡街道的人员，每行计入其户籍所在镇乡街道）"),
     )
 
     def __init__(self, *args, user=None, **kwargs):

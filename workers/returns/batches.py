@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 from auditlog.context import disable_auditlog
@@ -41,7 +42,7 @@ from .plan import (
     Plan,
     RowIssue,
 )
-from .write import _write
+from .write import _counted_from, _write
 
 logger = logging.getLogger(__name__)
 
@@ -349,7 +350,7 @@ def return_rollback(*, batch: ImportBatch, acting_user, reason: str) -> ImportBa
         )
         for job in jobs
     ]
-    years = sorted({y for y, _q in quarters})
+    years = sorted({_counted_from(date(y, 1, 1)) for y, _q in quarters})
     touched = set(jobs.values_list("worker_id", flat=True))
     orphans = Worker.objects.filter(import_batch_id=batch.pk, employments__isnull=True)
     # Removed in bulk like they were written: one audit event with the counts, the tombstones list the ids.

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from targets.models import QuarterLock, Township
 from targets.scoping import scope_for
@@ -16,17 +17,18 @@ from wanzhou_jobs.spreadsheets import HeaderMissing, SpreadsheetError, clean_tex
 from .. import resources as R
 from ..models import (
     CATEGORY_FIELDS,
+    REGISTERED_SINCE_UNKNOWN,
     Employer,
     Employment,
     EmploymentForm,
     ImportBatch,
+    RegistrationPeriod,
     Worker,
 )
 from ..services import (
     EMPLOYER_CREDIT_CODE_CONFLICT,
     EMPLOYER_NAME_CODE_CONFLICT,
     ID_NUMBER_OTHER_NAME,
-    ID_NUMBER_OTHER_TOWNSHIP,
     MIN_WORKING_AGE,
     PLAN_START,
     START_BEFORE_PLAN,
@@ -43,13 +45,18 @@ from .plan import (
     EMPTY_FILE,
     HEADER_COLUMN,
     MAX_ROWS,
+    MOVE_HOW,
+    NOT_THE_BATCH_TOWNSHIP,
     NOT_YOUR_TOWNSHIP,
     OUTSIDE_QUARTER,
     PERSON_VALUE_DIFFERS,
     PRE_PLAN_JOBS,
     PRE_PLAN_ROWS_SHOWN,
+    REGISTERED_ELSEWHERE,
     SAME_ID_TWO_NAMES,
     SAME_KEY_DIFFERENT,
+    SINCE_MOVE,
+    SINCE_RECORD,
     TOWNSHIP_MISMATCH,
     Plan,
     RowIssue,
@@ -60,6 +67,7 @@ from .plan import (
 )
 from .write import _WORKER_COLUMNS, _worker_rows
 
+THIS_TOWNSHIP = _("本镇乡街道")  # the township moved into, when the row names none that can be read
 _NO_BIRTH_DATE = date(1900, 1, 1)  # without a valid ID number: the age rule waits, the date window runs
 
 
@@ -136,6 +144,7 @@ def _check_rows(
     known = Worker.objects.values_list(*_KNOWN_WORKER_FIELDS, named=True)
     existing = {w.id_number: w for w in filter_in(known, "id_number", ids)}
     plan.known_workers = {id_number: worker.pk for id_number, worker in existing.items()}
+    since = _registered_since(_registered_elsewhere(parsed, existing, scope, own))
     keys = {row.values["employer_key"] for row in parsed if row.values["employer_key"]}
     codes = {row.values["credit_code"] for row in parsed if row.values.get("credit_code")}
     employers_by_key = {e.name_key: e for e in filter_in(Employer.objects.all(), "name_key", keys)}
@@ -159,7 +168,9 @@ def _check_rows(
         started = StartedInsert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
         plan.workers_written = set(new)
     try:
-        _check_each_row(plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch)
+        _check_each_row(
+            plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch, since
+        )
         valid_rows = [row for row in parsed if not row.errors and row.values.get("id_number")]
         changed_people = _plan_workers(
             plan, valid_rows, existing, merged if len(valid_rows) == len(parsed) else None
@@ -173,7 +184,7 @@ def _check_rows(
 
 
 def _check_each_row(
-    plan: Plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch
+    plan: Plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch, since
 ):
     first_name: dict[str, tuple[int, str]] = {}
     first_attr: dict[tuple[str, str], tuple[int, str]] = {}
@@ -183,16 +194,26 @@ def _check_each_row(
     pre_plan: list[int] = []
     before_plan = str(START_BEFORE_PLAN)
     candidates = plan.candidates
+    # Bureau staff who name the township a return is for import that township's people only; a file of several
+    # townships (the district's stock) is a batch without a township, each row counted in its own township.
+    batch_township = batch.township if own is None and batch is not None and batch.township_id else None
     for row in parsed:
         v = row.values
         id_number, township, start = v.get("id_number"), v.get("township"), v.get("start_date")
         if township is not None:
             if own is not None and township.pk != own.pk:
                 row.error(R.H_TOWNSHIP, NOT_YOUR_TOWNSHIP.format(township=township.name, own=own.name))
+            elif batch_township is not None and township.pk != batch_township.pk:
+                row.error(
+                    R.H_TOWNSHIP,
+                    NOT_THE_BATCH_TOWNSHIP.format(township=township.name, own=batch_township.name),
+                )
             elif not scope.sees_township(township.pk) or not scope.can_write:
                 row.error(R.H_TOWNSHIP, NOT_YOUR_TOWNSHIP.format(township=township.name, own="—"))
         if id_number and v.get("name"):
-            _check_person(row, existing.get(id_number), scope=scope, own=own, first_name=first_name)
+            _check_person(
+                row, existing.get(id_number), scope=scope, own=own, first_name=first_name, since=since
+            )
             for header, key in ((R.H_PHONE, "phone"), (R.H_VILLAGE, "village")):
                 # One person, one phone and one village per file (the first given), so re-uploads are stable.
                 if v[key]:
@@ -308,7 +329,7 @@ _KNOWN_JOB_FIELDS = (
 )
 
 
-def _check_person(row, worker, *, scope, own, first_name: dict) -> None:
+def _check_person(row, worker, *, scope, own, first_name: dict, since: dict) -> None:
     v = row.values
     id_number, name, township = v["id_number"], v["name"], v.get("township")
     other_row, other_name = first_name.setdefault(id_number, (row.number, name))
@@ -316,15 +337,64 @@ def _check_person(row, worker, *, scope, own, first_name: dict) -> None:
         row.error(R.H_NAME, SAME_ID_TWO_NAMES.format(other=other_row, name=other_name))
     if worker is None:
         return
-    if own is not None and worker.township_id != own.pk:
-        row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township__name))
+    if (own is not None and worker.township_id != own.pk) or (
+        normalise_name(worker.name) != name and not scope.sees_township(worker.township_id)
+    ):
+        # Where and since when the person is registered, never their name as that township recorded it.
+        into = own or township
+        row.error(
+            R.H_ID,
+            REGISTERED_ELSEWHERE.format(
+                since=since[worker.pk],
+                township=worker.township__name,
+                how=MOVE_HOW.format(own=into.name if into is not None else THIS_TOWNSHIP),
+            ),
+        )
     elif normalise_name(worker.name) != name:
-        if scope.sees_township(worker.township_id):
-            row.error(R.H_NAME, ID_NUMBER_OTHER_NAME.format(name=worker.name))
-        else:
-            row.error(R.H_ID, ID_NUMBER_OTHER_TOWNSHIP.format(township=worker.township__name))
+        row.error(R.H_NAME, ID_NUMBER_OTHER_NAME.format(name=worker.name))
     elif township is not None and worker.township_id != township.pk:
-        row.error(R.H_TOWNSHIP, TOWNSHIP_MISMATCH.format(township=worker.township__name))
+        row.error(
+            R.H_TOWNSHIP,
+            TOWNSHIP_MISMATCH.format(
+                since=since[worker.pk], township=worker.township__name, how=MOVE_HOW.format(own=township.name)
+            ),
+        )
+
+
+def _registered_elsewhere(parsed: list, existing: dict, scope, own) -> set[int]:
+    """Known people of the file whose refusal names the township holding them (`_check_person`)."""
+    elsewhere = set()
+    for row in parsed:
+        worker = existing.get(row.values.get("id_number"))
+        if worker is None:
+            continue
+        township = row.values.get("township")
+        if (
+            (own is not None and worker.township_id != own.pk)
+            or not scope.sees_township(worker.township_id)
+            or (township is not None and township.pk != worker.township_id)
+        ):
+            elsewhere.add(worker.pk)
+    return elsewhere
+
+
+def _registered_since(worker_ids: set[int]) -> dict[int, str]:
+    """Worker pk → since when they are registered where they are: the start of their open registration period
+    (their last move), or for a person never moved the day their record was created (`SINCE_RECORD`)."""
+    periods = RegistrationPeriod.objects.filter(until__isnull=True).values_list(
+        "worker_id", "from_date", "worker__created_at"
+    )
+    since = {}
+    for worker_id, from_date, created_at in filter_in(periods, "worker_id", worker_ids):
+        if from_date == REGISTERED_SINCE_UNKNOWN:
+            since[worker_id] = str(
+                SINCE_RECORD.format(date=timezone.localtime(created_at).date().isoformat())
+            )
+        else:
+            since[worker_id] = str(SINCE_MOVE.format(date=from_date.isoformat()))
+    for worker_id in worker_ids - since.keys():  # no open period: cannot happen through the services
+        since[worker_id] = ""
+    return since
 
 
 def _check_employer(row, by_key: dict, by_code: dict, code_of_key: dict, key_of_code: dict) -> None:

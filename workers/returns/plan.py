@@ -19,9 +19,25 @@ _CATEGORY_FIELD = {
 ASYNC_THRESHOLD = 2_000
 
 NOT_YOUR_TOWNSHIP = _("此人户籍在{township}，您只能导入本镇乡街道（{own}）的人员。")
-TOWNSHIP_MISMATCH = _(
-    "台账中此人户籍所在镇乡街道为{township}，与填写的不一致；如户籍已迁移请联系区人力社保局。"
+NOT_THE_BATCH_TOWNSHIP = _(
+    "此人户籍在{township}，不属于本批次的报送镇乡街道（{own}）；"
+    "全区存量等含多个镇乡街道人员的文件，请在“报送镇乡街道”中选择“全区”后上传。"
 )
+# A person the ledger holds in another township (DESIGN §4.1, §5): where and since when, and the way out — a
+# move, which only bureau staff record (`worker_move`: the person's page in the admin, or `move_worker`).
+MOVE_HOW = _(
+    "如此人户籍已迁入{own}，请区人力社保局在台账中此人的“农民工”页面“户籍登记”栏点“办理户籍迁移”"
+    "（或用命令 manage.py move_worker）登记迁入日期，然后重新导入本文件。"
+)
+REGISTERED_ELSEWHERE = _(
+    "该公民身份号码的户籍{since}登记在{township}，由{township}经办员维护，本镇乡街道不能导入。{how}"
+)
+TOWNSHIP_MISMATCH = _("台账中此人户籍{since}登记在{township}，与填写的不一致。{how}")
+#: `since` of the two messages above: the start of the person's current registration period — the date of
+#: their last move or, for a person never moved (whose period starts at the placeholder 1900-01-01), the day
+#: the ledger's record of them was created (建档).
+SINCE_MOVE = _("自 {date} 起")
+SINCE_RECORD = _("自建档（{date}）起")
 SAME_ID_TWO_NAMES = _("同一公民身份号码在第 {other} 行填写的姓名为“{name}”，与本行不一致。")
 PERSON_VALUE_DIFFERS = _(
     "第 {row} 行与第 {other} 行是同一人，但{header}不同；台账采用第 {other} 行的“{value}”。"

@@ -17,6 +17,7 @@ from ..models import (
     Source,
     Worker,
 )
+from ..services import PLAN_START
 from ..services.registration import registration_township_sync
 from ..validators import id_number_info
 from .plan import Plan
@@ -81,7 +82,7 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
                 township_ids[worker_ids[id_number]],
             )
         )
-        years.add(data.start_date.year)
+        years.add(_counted_from(data.start_date))
         if id_number not in plan.new_workers:
             touched_worker_ids.add(worker_ids[id_number])
     bulk_insert(Employment, _JOB_COLUMNS, new_jobs)
@@ -100,7 +101,7 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
         job.returnee, job.channel, job.monthly_income = data.returnee, data.channel or "", data.monthly_income
         job.updated_at = now
         changed.append(job)
-        years.add(job.start_date.year)
+        years.add(_counted_from(job.start_date))
         touched_worker_ids.add(job.worker_id)
     Employment.objects.bulk_update(
         changed,
@@ -121,6 +122,12 @@ def _write(plan: Plan, *, acting_user, batch: ImportBatch) -> None:
         Worker.objects.filter(pk__in=ids[start : start + 2000]).update(updated_at=now)
     if years:
         progress_mark_dirty(sorted(years))
+
+
+def _counted_from(start) -> int:
+    """The first year whose figures a job changes: its own, or for a pre-plan job (rule 4.2: in work on a day
+    of the plan, never new) the plan's first year — a district stock load marks 2025 on, not 2000–2024."""
+    return max(start.year, PLAN_START.year)
 
 
 _WORKER_COLUMNS = [

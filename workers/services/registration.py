@@ -11,7 +11,11 @@ person has a job starting on or after it in a locked quarter (the job would coun
 precede the person's last move, nor lie in the future. Who may move: bureau staff only. The receiving
 township's clerk may not, because a move takes a person's later jobs out of the old township's figures and
 the record out of the old clerk's hands, and the ledger has no step in which the old clerk agrees; a return
-that meets a person registered elsewhere points the clerk to the bureau (`ID_NUMBER_OTHER_TOWNSHIP`).
+that meets a person registered elsewhere names the township and since when, and points to this move
+(`workers.returns.REGISTERED_ELSEWHERE`).
+
+A move leaves the person's `Household` (and its township) as it is: DESIGN.md does not say whether a household
+follows its members' registration, so that is not decided here.
 """
 
 from datetime import date

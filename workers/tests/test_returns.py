@@ -81,15 +81,18 @@ from workers.returns import (
     EMPTY_FILE,
     HEADER_COLUMN,
     MAX_ROWS,
+    MOVE_HOW,
     NOT_YOUR_TOWNSHIP,
     ONLY_BUREAU_ROLLBACK,
     OUTSIDE_QUARTER,
     PRE_PLAN_JOBS,
+    REGISTERED_ELSEWHERE,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
     SAME_FILE,
     SAME_ID_TWO_NAMES,
     SAME_KEY_DIFFERENT,
+    SINCE_RECORD,
     TOWNSHIP_MISMATCH,
     SameFile,
     return_rollback,
@@ -98,7 +101,6 @@ from workers.returns import (
 )
 from workers.services import (
     ID_NUMBER_OTHER_NAME,
-    ID_NUMBER_OTHER_TOWNSHIP,
     INCOME_NEGATIVE,
     START_IN_FUTURE,
     UNDER_AGE,
@@ -1001,9 +1003,12 @@ def test_id_of_an_existing_person_of_another_township(clerk_a, township_b, tmp_p
     )
     path = write_return(tmp_path / "theirs.xlsx", [row])
 
-    plan = assert_refused(
-        clerk_a, path, ID_NUMBER_OTHER_TOWNSHIP.format(township="分水镇"), row=2, column=H_ID
+    message = REGISTERED_ELSEWHERE.format(
+        since=SINCE_RECORD.format(date=timezone.localtime(other.created_at).date().isoformat()),
+        township="分水镇",
+        how=MOVE_HOW.format(own="甘宁镇"),
     )
+    plan = assert_refused(clerk_a, path, message, row=2, column=H_ID)
 
     assert Worker.objects.filter(pk=other.pk).values().get() == snapshot
     assert other.employments.count() == 1
@@ -1012,10 +1017,15 @@ def test_id_of_an_existing_person_of_another_township(clerk_a, township_b, tmp_p
 
 
 def test_bureau_sees_a_township_mismatch(bureau_user, township_b, tmp_path):
-    WorkerFactory(id_number=id_for(9), name=name_for(9), township=township_b)
+    worker = WorkerFactory(id_number=id_for(9), name=name_for(9), township=township_b)
     path = write_return(tmp_path / "moved.xlsx", [person(9)])
 
-    assert_refused(bureau_user, path, TOWNSHIP_MISMATCH.format(township="分水镇"), row=2, column=H_TOWNSHIP)
+    message = TOWNSHIP_MISMATCH.format(
+        since=SINCE_RECORD.format(date=timezone.localtime(worker.created_at).date().isoformat()),
+        township="分水镇",
+        how=MOVE_HOW.format(own="甘宁镇"),
+    )
+    assert_refused(bureau_user, path, message, row=2, column=H_TOWNSHIP)
 
 
 def test_read_only_user_is_refused(industry_user, tmp_path, storage):
