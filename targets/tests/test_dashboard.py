@@ -277,6 +277,36 @@ def test_superuser_sees_the_district_dashboard(client, reference_data):
 # --- Roles and scoping -------------------------------------------------------------------------------
 
 
+def test_township_body_is_rendered_once_per_snapshot_and_viewer(
+    login, bureau_user, clerk_a, seeded, monkeypatch
+):
+    """The township page is cached like the district page, but per kind of viewer: the clerk is never served
+    the bureau's body (or the reverse), and a corrected name shows at once."""
+    from targets.views import dashboards
+
+    renders = []
+    original = dashboards._township_body
+    monkeypatch.setattr(
+        dashboards, "_township_body", lambda *a, **kw: renders.append(1) or original(*a, **kw)
+    )
+    url = _url("township", "500101139", year=2025)
+    bureau = login(bureau_user)
+    first = bureau.get(url).content.decode()
+    second = bureau.get(url).content.decode()
+    main = '<main class="content">'
+    assert second.split(main)[1] == first.split(main)[1] and len(renders) == 1
+    clerk_body = login(clerk_a).get(url).content.decode()
+    assert len(renders) == 2
+    assert 'href="/targets/dashboard/?year=2025">全区进度' in first
+    assert 'href="/targets/dashboard/?year=2025">全区进度' not in clerk_body
+    # A person's corrected name is shown at once, not after the next recompute.
+    worker = next(w for w in seeded["workers"] if f">{w.name}<" in first)
+    worker.name = "改正后的姓名"
+    worker.save()
+    fresh = bureau.get(url).content.decode()
+    assert len(renders) == 3 and "改正后的姓名" in fresh
+
+
 def test_clerk_is_sent_to_own_township_page(login, clerk_a, clerk_b, seeded):
     client = login(clerk_a)
     response = client.get(_url("dashboard", year=2025))

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,6 +20,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _g
+
+from workers.models import Worker
 
 from ..models import Industry, Role, Township
 from ..scoping import scope_for, visible_industries
@@ -238,6 +241,36 @@ def township_dashboard(request, code: str):
     row = township_row(progress, code)
     if row is None:
         raise Http404
+    # Like the district page, the body is rendered once per snapshot for everyone who sees it alike: the key
+    # adds the viewer's role, rights and townships (the people list's links and masks follow them) and the
+    # latest change to a person (a corrected name shows at once; a job change recomputes the snapshot).
+    cacheable = not (progress.live or error or notice)
+    key = _page_key(f"township:{code}:{_viewer_key(request)}", request, progress) if cacheable else None
+    body = _cache_get(key)
+    if body is None:
+        body = _township_body(request, progress, township, row, role, error=error, notice=notice)
+        _cache_set(key, body)
+    return render(
+        request,
+        "targets/township.html",
+        {"body": mark_safe(body), "year": year, "township": township, "is_bureau": role == Role.BUREAU},  # noqa: S308
+        status=400 if error else 200,
+    )
+
+
+def _viewer_key(request) -> str:
+    """What of the viewer changes a township page: role, rights, townships, and the last change to a person."""
+    scope = scope_for(request.user)
+    user = request.user
+    rights = [user.is_superuser, scope.can_write, user.has_perm("workers.add_worker")]
+    rights.append(user.has_perm("workers.change_worker"))
+    townships = "all" if scope.all_townships else ",".join(map(str, sorted(scope.township_ids)))
+    changed = Worker.objects.aggregate(last=Max("updated_at"))["last"]
+    return hashlib.sha256(f"{scope.role}|{rights}|{townships}|{changed}".encode()).hexdigest()[:16]
+
+
+def _township_body(request, progress, township, row, role, *, error, notice) -> str:
+    year = progress.year
     context = _common(request, progress, as_of_error=error, notice=notice)
     base = context["people_base"]
     people = counted_people(user=request.user, year=year, as_of=progress.as_of, township_id=township.pk)
@@ -247,14 +280,16 @@ def township_dashboard(request, code: str):
             "row": row,
             "is_bureau": role == Role.BUREAU,
             "ranked_total": ranked_count(progress),
-            "people_url": _people_url(base, township=code),
-            "returnee_url": _people_url(base, township=code, returnee=1),
-            "months": _link_months(month_rows(progress, row["monthly"], row["target"]), base, township=code),
+            "people_url": _people_url(base, township=township.code),
+            "returnee_url": _people_url(base, township=township.code, returnee=1),
+            "months": _link_months(
+                month_rows(progress, row["monthly"], row["target"]), base, township=township.code
+            ),
             "trend": trend_chart(progress, row["monthly"], row["target"]),
             "people": _people_rows(request, people[:20], _industry_names()),
         }
     )
-    return render(request, "targets/township.html", context, status=400 if error else 200)
+    return render_to_string("targets/_township_body.html", context, request)
 
 
 @login_required
