@@ -151,3 +151,68 @@ def test_requests_fail_cleanly_during_a_restart_and_succeed_after(
         f"{len(before)}/{len(during)}/{len(after)}; during: "
         f"{sorted((s, sum(1 for r in during if r[3][0] == s)) for s in {r[3][0] for r in during})}"
     )
+
+
+@pytest.mark.redis
+def test_a_worker_holding_a_connection_serves_the_next_task_after_a_restart(
+    django_db_setup, django_db_blocker, cluster, tmp_path
+):
+    """The Celery worker keeps its database connection between tasks (DB_CONN_MAX_AGE); a restart kills it.
+    The next task must not fail on the dead connection, and the worker must not stay stuck: it reconnects."""
+    import psycopg
+
+    from wanzhou_jobs.celery import app as celery_app
+
+    database_url = _copy_test_database(cluster)
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE")}
+    env.update(DATABASE_URL=database_url, REDIS_URL=settings.REDIS_URL, DB_CONN_MAX_AGE="600")
+    log = tmp_path / "worker.log"
+    celery_app.control.purge()
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "wanzhou_jobs", "worker", "-P", "prefork", "-c", "1",
+             "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"restart-{port_tag()}@%h"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def beat_at():
+        with psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=True) as db:
+            row = db.execute("SELECT beat_at FROM wanzhou_jobs_heartbeat WHERE name = 'beat'").fetchone()
+            return row[0] if row else None
+
+    def heartbeat_after(previous, timeout: float = 60):
+        celery_app.send_task("wanzhou_jobs.heartbeat")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                break
+            try:
+                value = beat_at()
+            except psycopg.OperationalError:
+                value = None
+            if value is not None and (previous is None or value > previous):
+                return value
+            time.sleep(0.2)
+        raise AssertionError("no heartbeat stored:\n" + log.read_text(errors="replace")[-3000:])
+
+    try:
+        deadline = time.monotonic() + 60
+        while b"ready." not in log.read_bytes():
+            assert time.monotonic() < deadline and worker.poll() is None, log.read_text(errors="replace")
+            time.sleep(0.2)
+        first = heartbeat_after(None)  # the pool process now holds a connection
+        cluster.pg_ctl("restart", "-m", "fast")
+        cluster.wait_ready()
+        second = heartbeat_after(first)
+        third = heartbeat_after(second)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    assert first < second < third
+
+
+def port_tag() -> str:
+    return str(free_port())
