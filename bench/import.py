@@ -13,6 +13,15 @@ In one run, on a fresh database of its own (`wanzhou_bench_import`, dropped and 
 5. times a PostgreSQL `COPY` of the same already-validated rows into a plain table (the physical reference);
 and prints the three rates and both ratios, of the medians (a shared machine's speed drifts by a third
 between runs: each figure is printed too). Figures are appended to bench/results/import-<date>.txt.
+
+    .venv/bin/python bench/import.py --stock [--rows 50000] [--repeat 3] [--pre-plan-share 0.6]
+
+The bureau's district-wide load of the stock of people in work (issue 19) against a township's return, in
+one run: a single-township file (every row 甘宁镇, imported by that township's clerk with `--township`) and a
+district-wide file (rows of every township, a share of them pre-plan jobs starting 2000–2024, imported by
+bureau staff without `--township`), each `--rows` rows, timed end to end with `import_return` into an empty
+ledger, interleaved (A B, B A, A B, …) with the host's load average beside each figure. Appended to
+bench/results/stock-<date>.txt.
 """
 
 import argparse
@@ -52,7 +61,11 @@ def _bootstrap() -> None:
     django.setup()
 
 
-def _write_return(path: Path, rows: int, seed: int = 2025) -> None:
+def _write_return(
+    path: Path, rows: int, seed: int = 2025, *, township: str | None = None, pre_plan_share: float = 0.0
+) -> None:
+    """`rows` rows of distinct people: of every township at random, or all of `township`; a share of the
+    start dates before the plan (2000-01-01 to 2024-12-31: the stock of people already in work)."""
     import openpyxl
 
     from targets.models import Industry, Township
@@ -60,7 +73,7 @@ def _write_return(path: Path, rows: int, seed: int = 2025) -> None:
     from workers.validators import credit_code_check_char, id_number_check_char, organisation_code_check_char
 
     rng = random.Random(seed)
-    townships = list(Township.objects.values_list("name", flat=True))
+    townships = [township] if township else list(Township.objects.values_list("name", flat=True))
     industries = list(Industry.objects.values_list("name", flat=True))
     forms = ["单位就业"] * 6 + ["灵活就业", "自主创业", "公益性岗位", "就业帮扶车间", "以工代赈"]
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -83,7 +96,10 @@ def _write_return(path: Path, rows: int, seed: int = 2025) -> None:
         id_number = body + id_number_check_char(body)
         employer, code = rng.choice(employers)
         township = rng.choice(townships)
-        start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
+        if pre_plan_share and rng.random() < pre_plan_share:
+            start = date(2000, 1, 1) + timedelta(days=rng.randrange(0, 9132))  # to 2024-12-31
+        else:
+            start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
         ws.append(
             [
                 f"测试{i}"[:2] + "甲乙丙丁戊己庚辛壬癸"[i % 10] + "人",
@@ -106,14 +122,14 @@ def _write_return(path: Path, rows: int, seed: int = 2025) -> None:
     workbook.save(path)
 
 
-def _run_command(path: Path, user: str) -> tuple[float, int, str]:
+def _run_command(path: Path, user: str, *extra: str) -> tuple[float, int, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     # As in production: Redis is the broker, so the progress recompute the import schedules runs on a
     # worker (issue 5 measures it), not eagerly inside the command. System checks are skipped: they are
     # a fixed second of start-up that has nothing to do with the import.
     result = subprocess.run(
-        [sys.executable, "manage.py", "import_return", str(path), "--user", user, "--skip-checks"],
+        [sys.executable, "manage.py", "import_return", str(path), "--user", user, "--skip-checks", *extra],
         cwd=REPO,
         env={**os.environ, "DATABASE_URL": f"{PG}/{DB_NAME}", "REDIS_URL": REDIS},
         capture_output=True,
@@ -242,19 +258,104 @@ def _empty_ledger() -> None:
         )
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _stock(args) -> str:
+    """A district-wide stock file (bureau, no township) against a single-township return (its clerk), timed
+    interleaved; the load average (1, 5, 15 min) before each run beside its figure."""
+    from targets.services import staff_user_save
+
+    township = "甘宁镇"
+    bureau = staff_user_save(username="bench_bureau", role="bureau", password="Bench-Passw0rd-2025")
+    clerk = staff_user_save(
+        username="bench_clerk", role="clerk", township=township, password="Bench-Passw0rd-2025"
+    )
+    lines = [
+        f"stock benchmark {time.strftime('%Y-%m-%d %H:%M %Z')} — PostgreSQL database {DB_NAME}, "
+        f"{os.cpu_count()} cores (shared: other work runs on them), load average {_load()}"
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        single, district = Path(tmp) / "township.xlsx", Path(tmp) / "district.xlsx"
+        _write_return(single, args.rows, township=township)
+        _write_return(district, args.rows, seed=2026, pre_plan_share=args.pre_plan_share)
+        lines.append(
+            f"files: single-township {args.rows:,} rows ({single.stat().st_size / 1e6:.1f} MB, every row {township}, "
+            f"clerk bench_clerk --township {township}); district-wide {args.rows:,} rows "
+            f"({district.stat().st_size / 1e6:.1f} MB, rows of all townships, ~{args.pre_plan_share:.0%} pre-plan "
+            "start dates 2000–2024, bureau bench_bureau without --township)"
+        )
+        kinds = {
+            "single-township": (single, clerk.username, ("--township", township)),
+            "district-wide  ": (district, bureau.username, ()),
+        }
+        times = {kind: [] for kind in kinds}
+        peaks = dict.fromkeys(kinds, 0)
+        for run in range(args.repeat):
+            order = list(kinds) if run % 2 == 0 else list(reversed(kinds))
+            for kind in order:
+                path, user, extra = kinds[kind]
+                _empty_ledger()
+                load = _load()
+                elapsed, peak, summary = _run_command(path, user, *extra)
+                times[kind].append(elapsed)
+                peaks[kind] = max(peaks[kind], peak)
+                lines.append(
+                    f"run {run + 1} {kind}: {elapsed:6.2f} s = {args.rows / elapsed:6,.0f} rows/s, "
+                    f"children's peak RSS so far {peak / 1024:.0f} MB, load before {load}, after {_load()} — {summary}"
+                )
+        # Where the time goes, read then check (dry), in-process: after the timed runs, so that their child
+        # processes do not start from a parent this has grown (a forked child's peak RSS counts those pages).
+        for kind, (path, _user, _extra) in kinds.items():
+            _empty_ledger()  # as each timed run met it
+            load = _load()
+            phases = _phases(path, clerk if kind.startswith("single") else bureau)
+            lines.append(
+                f"phases in-process (dry) {kind}: read {phases['read_s']:.2f} s, validate "
+                f"{phases['validate_s']:.2f} s, load before {load}"
+            )
+        rates = {kind: args.rows / statistics.median(t) for kind, t in times.items()}
+        single_rate, district_rate = rates.values()
+        lines.append(
+            f"medians of {args.repeat}: single-township {single_rate:,.0f} rows/s, district-wide "
+            f"{district_rate:,.0f} rows/s; district / single = {district_rate / single_rate:.2f}"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--baseline-rows", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of our import and of the baseline")
+    parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="district-wide stock file (all townships, bureau) against a single-township return, interleaved",
+    )
+    parser.add_argument(
+        "--pre-plan-share", type=float, default=0.6, help="with --stock: share of pre-plan jobs"
+    )
     args = parser.parse_args(argv)
 
+    global DB_NAME
+    if args.stock:
+        DB_NAME = "wanzhou_bench_stock"  # not the plain benchmark's database, which may run meanwhile
     _setup_database()
     _bootstrap()
+    if args.stock:
+        text = _stock(args)
+        print(text)
+        out = REPO / "bench" / "results" / f"stock-{date.today()}.txt"
+        with out.open("a", encoding="utf-8") as handle:
+            handle.write(text + "\n\n")
+        _drop()
+        return 0
     from targets.services import staff_user_save
 
     user = staff_user_save(username="bench_bureau", role="bureau", password="Bench-Passw0rd-2025")
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = _load()
     lines = [
         f"import benchmark {time.strftime('%Y-%m-%d %H:%M %Z')} — PostgreSQL database {DB_NAME}, "
         f"{os.cpu_count()} cores, load average {load}"
@@ -315,6 +416,11 @@ def main(argv=None) -> int:
     out.parent.mkdir(exist_ok=True)
     with out.open("a", encoding="utf-8") as handle:  # runs of one day side by side
         handle.write(text + "\n\n")
+    _drop()
+    return 0
+
+
+def _drop() -> None:
     from django.db import connections
 
     connections.close_all()  # else the database is "being accessed by other users"
@@ -322,7 +428,6 @@ def main(argv=None) -> int:
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DB_NAME}", "postgres"]
     )
     subprocess.run(["redis-cli", "-u", REDIS, "flushdb"], capture_output=True)  # the unconsumed recompute
-    return 0
 
 
 if __name__ == "__main__":
