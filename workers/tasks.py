@@ -19,6 +19,13 @@ FILE_TTL = timedelta(hours=24)
 IMPORT_LOCK = 20250721  # advisory lock namespace of running imports (the key is the batch id)
 
 
+def worker_runs_tasks() -> bool:
+    """True when tasks go to a real broker and worker (REDIS_URL); False when Celery runs them in-process
+    (`make run`, the suite). With a worker, even a small return is checked and imported there: on deadline
+    day the web processes stay free for pages (bench/deadline.py), and the page follows the batch's progress."""
+    return not return_validate.app.conf.task_always_eager
+
+
 def run_soon(task, *args) -> bool:
     """Enqueue `task`; when the broker cannot take it, run it here and now, so a page waits instead of
     failing while Redis is down (DESIGN.md §7: data entry still succeeds). True when it was queued."""

@@ -118,7 +118,7 @@ def return_upload(request):
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            if batch.file_size > ASYNC_VALIDATE_BYTES:
+            if batch.file_size > ASYNC_VALIDATE_BYTES or tasks.worker_runs_tasks():
                 tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
             elif returns.return_validate(batch=batch, acting_user=request.user).needs_mapping:
                 return redirect("workers:return_columns", pk=batch.pk)
@@ -209,7 +209,7 @@ def return_columns(request, pk: int):
         known = {value for value, _label in choices}
         selected = {index: value if value in known else "" for index, value in selected.items()}
         mapping = {c.text: selected[c.index] for c in found.columns}
-        big = batch.file_size > ASYNC_VALIDATE_BYTES
+        big = batch.file_size > ASYNC_VALIDATE_BYTES or tasks.worker_runs_tasks()
         try:
             plan = returns.return_map_columns(
                 batch=batch, acting_user=request.user, mapping=mapping, validate=not big
@@ -268,7 +268,7 @@ def return_confirm(request, pk: int):
     if batch.uploaded_by_id != request.user.pk:
         raise PermissionDenied(returns.BATCH_NOT_YOURS)
     try:
-        if batch.rows_total > returns.ASYNC_THRESHOLD:
+        if batch.rows_total > returns.ASYNC_THRESHOLD or tasks.worker_runs_tasks():
             ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
                 status=ImportBatch.Status.QUEUED, rows_processed=0
             )
