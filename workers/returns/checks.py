@@ -29,15 +29,12 @@ from ..services import (
     EMPLOYER_CREDIT_CODE_CONFLICT,
     EMPLOYER_NAME_CODE_CONFLICT,
     ID_NUMBER_OTHER_NAME,
-    MIN_WORKING_AGE,
     PLAN_START,
-    START_BEFORE_PLAN,
-    UNDER_AGE,
     EmploymentData,
     employment_check,
     normalise_name,
 )
-from ..validators import age_on, id_number_info
+from ..validators import id_number_info
 from .plan import (
     CODE_TWO_EMPLOYERS,
     DUPLICATE_MERGED,
@@ -192,7 +189,6 @@ def _check_each_row(
     key_of_code: dict[str, tuple[int, str]] = {}
     seen_keys: dict[tuple, tuple[int, tuple]] = {}
     pre_plan: list[int] = []
-    before_plan = str(START_BEFORE_PLAN)
     candidates = plan.candidates
     # Bureau staff who name the township a return is for import that township's people only; a file of several
     # townships (the district's stock) is a batch without a township, each row counted in its own township.
@@ -271,9 +267,7 @@ def _check_each_row(
             reported = {message for _header, message in row.errors}
             for field_name, messages in exc.message_dict.items():
                 for message in messages:
-                    if message == before_plan:
-                        _check_pre_plan_age(row, birth, start)
-                    elif message not in reported:
+                    if message not in reported:
                         row.error(_FIELD_HEADERS.get(field_name, R.H_START), message)
         if row.errors or not id_number:
             continue
@@ -293,14 +287,6 @@ def _check_each_row(
             "…" if len(pre_plan) > PRE_PLAN_ROWS_SHOWN else ""
         )
         plan.warnings.append(str(PRE_PLAN_JOBS.format(count=len(pre_plan), rows=shown)))
-
-
-def _check_pre_plan_age(row, birth: date, start: date) -> None:
-    """A pre-plan job is accepted by the return (DESIGN §5), but `employment_check` still refuses it for
-    the other doors, and so stops before its age rule (issue 19 moves that rule into the service): the
-    age rule is applied here meanwhile, with the service's own message."""
-    if start < birth or age_on(birth, start) < MIN_WORKING_AGE:
-        row.error(R.H_START, UNDER_AGE.format(start=start.isoformat()))
 
 
 _KNOWN_WORKER_FIELDS = (
