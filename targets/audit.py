@@ -64,6 +64,7 @@ EVENT_LABELS = {
     "access_denied": "拒绝访问",
     "employer_credit_code": "补全或更正单位统一社会信用代码",
     "return_discard": "放弃导入批次",
+    "return_retry": "重新处理失败的导入批次",
     "return_columns": "确认季度报表列对应",
     "worker_move": "户籍迁移",
 }
@@ -79,6 +80,7 @@ OBJECT_DOORS = {
     "workers:return_rollback": "workers.ImportBatch",
     "workers:return_errors": "workers.ImportBatch",
     "workers:return_discard": "workers.ImportBatch",
+    "workers:return_retry": "workers.ImportBatch",
     "workers:return_columns": "workers.ImportBatch",
     "subsidies:detail": "subsidies.Application",
     "subsidies:edit": "subsidies.Application",

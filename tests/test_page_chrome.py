@@ -430,6 +430,7 @@ def _object_pages(o: dict, mapping_batch) -> dict[str, str]:
 #: Patterns with an id that only take a POST (no page of their own).
 POST_ONLY = {
     "workers:return_confirm",
+    "workers:return_retry",
     "subsidies:attachment_upload",
     "assistance:enrol",
     "assistance:service_add",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("returns/<int:pk>/confirm/", views.return_confirm, name="return_confirm"),
     path("returns/<int:pk>/rollback/", views.return_rollback, name="return_rollback"),
     path("returns/<int:pk>/discard/", views.return_discard, name="return_discard"),
+    path("returns/<int:pk>/retry/", views.return_retry, name="return_retry"),
     path("returns/<int:pk>/columns/", views.return_columns, name="return_columns"),
     path("returns/<int:pk>/errors.xlsx", views.return_errors_xlsx, name="return_errors"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),

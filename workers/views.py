@@ -141,6 +141,7 @@ def return_detail(request, pk: int):
             "summary": returns.return_summary(batch),
             "can_confirm": batch.status == ImportBatch.Status.VALIDATED and own,
             "can_discard": batch.status == ImportBatch.Status.VALIDATED and own,
+            "can_retry": batch.status == ImportBatch.Status.FAILED and own and has_file,
             "can_map": own
             and has_file
             and batch.status == ImportBatch.Status.REJECTED
@@ -167,6 +168,24 @@ OUTCOME_LABELS = {
     returns.OUTCOME_UPDATED: _("更新"),
     returns.OUTCOME_UNCHANGED: _("未变化"),
 }
+
+
+@login_required
+@require_POST
+def return_retry(request, pk: int):
+    """The uploader starts a failed batch over from its stored file: checked again, then confirmed again."""
+    batch = _own_batch(request, pk)
+    try:
+        batch = returns.return_retry(batch=batch, acting_user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        if tasks.worker_runs_tasks() or batch.file_size > ASYNC_VALIDATE_BYTES:
+            tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
+        else:
+            returns.return_validate(batch=batch, acting_user=request.user)
+    return redirect("workers:return_detail", pk=pk)
 
 
 @login_required

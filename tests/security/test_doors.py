@@ -98,6 +98,7 @@ _NO_DATA = [
     "workers:return_template",
     "workers:returns_board",
     "workers:return_confirm",
+    "workers:return_retry",
     "workers:return_rollback",
     "subsidies:new",
     "subsidies:create",

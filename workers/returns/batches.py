@@ -36,6 +36,7 @@ from .plan import (
     FILE_GONE,
     ONLY_BUREAU_ROLLBACK,
     ONLY_UPLOADER_DISCARDS,
+    ONLY_UPLOADER_RETRIES,
     ROLLBACK_LOCKED,
     ROLLBACK_REASON,
     SAME_FILE,
@@ -313,6 +314,40 @@ def return_discard(*, batch: ImportBatch, acting_user) -> ImportBatch:
     with audit.audit_context(actor=acting_user):
         batch.save(update_fields=["status", "finished_at", "stored_path"])
         audit.audit_event("return_discard", obj=batch, actor=acting_user, detail={"rows": batch.rows_total})
+    return batch
+
+
+@transaction.atomic
+def return_retry(*, batch: ImportBatch, acting_user) -> ImportBatch:
+    """A batch that ended failed (its worker died on every attempt, or was lost for an hour) is checked
+    again from its stored file, as if just uploaded; the clerk then confirms it as before. A failed import
+    wrote nothing (one transaction), so starting over can double nothing. The file is kept a day
+    (`tasks.FILE_TTL`); after that the clerk uploads it again."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.uploaded_by_id != acting_user.pk:
+        raise PermissionDenied(str(ONLY_UPLOADER_RETRIES))
+    if batch.status != ImportBatch.Status.FAILED:
+        raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
+    if not batch.stored_path or not Path(batch.stored_path).exists():
+        raise ValidationError(FILE_GONE)
+    batch.status = ImportBatch.Status.UPLOADED
+    batch.attempts = 0
+    batch.errors, batch.warnings, batch.preview = [], [], []
+    batch.rows_processed = 0
+    batch.finished_at = None
+    with audit.audit_context(actor=acting_user):
+        batch.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "errors",
+                "warnings",
+                "preview",
+                "rows_processed",
+                "finished_at",
+            ]
+        )
+        audit.audit_event("return_retry", obj=batch, actor=acting_user, detail={"rows": batch.rows_total})
     return batch
 
 

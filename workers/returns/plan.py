@@ -63,6 +63,7 @@ SAME_FILE = _(
     "这个文件与 {date} 导入的批次 #{pk} 是同一个文件（SHA-256 相同），其中的记录已经导入，本次没有重复导入。"
 )
 ONLY_UPLOADER_DISCARDS = _("只有上传人可以放弃该批次。")
+ONLY_UPLOADER_RETRIES = _("只有上传人可以重新处理该批次。")
 HEADER_COLUMN = "表头"  # the column of the file-level error that a column mapping answers
 PREVIEW_ROWS = 20
 OUTCOME_NEW, OUTCOME_UPDATED, OUTCOME_UNCHANGED = "new", "updated", "unchanged"
