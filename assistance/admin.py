@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from targets.admin_scoping import ScopedAdminMixin
+from targets.admin_scoping import ScopedAdminMixin, ScopedTownshipFilter
 from targets.models import Role
 from targets.scoping import scope_for
 
@@ -55,8 +55,8 @@ class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).select_related("worker", "worker__township")
 
 
-class TownshipFilter(admin.RelatedOnlyFieldListFilter):
-    """Townships that appear in the user's scoped list only."""
+class TownshipFilter(ScopedTownshipFilter):
+    """The user's townships (a clerk sees just their own)."""
 
 
 @admin.register(Enrolment)
@@ -88,6 +88,9 @@ class ParticipationAdmin(ReadOnlyScopedAdmin):
     list_display = ["worker_name", "masked_id", "course", "completed", "certificate"]
     list_filter = ["completed", ("worker__township", TownshipFilter)]
     exclude = ["worker"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course")
 
 
 class _ServiceSavingAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -141,6 +144,7 @@ class LabourBrandAdmin(_BureauOnly, _ServiceSavingAdmin):
 @admin.register(GigMarket)
 class GigMarketAdmin(_BureauOnly, _ServiceSavingAdmin):
     scope_township_field = None
+    list_select_related = ["township"]  # nullable: Django does not follow it by itself
     list_display = ["name", "township", "address", "active"]
     list_filter = ["active"]
 
@@ -161,6 +165,7 @@ class GigMarketAdmin(_BureauOnly, _ServiceSavingAdmin):
 class CourseAdmin(_ServiceSavingAdmin):
     """Courses: a clerk sees those of their township (district courses are listed on the training page)."""
 
+    list_select_related = ["township"]  # nullable: Django does not follow it by itself
     list_display = ["name", "kind", "provider", "township", "start_date", "end_date"]
     list_filter = ["kind"]
     date_hierarchy = "end_date"
@@ -183,6 +188,7 @@ class CourseAdmin(_ServiceSavingAdmin):
 
 @admin.register(RecruitmentEvent)
 class RecruitmentEventAdmin(_ServiceSavingAdmin):
+    list_select_related = ["township"]  # nullable: Django does not follow it by itself
     list_display = ["date", "name", "mode", "organiser", "township", "posts_offered", "attendees", "hires"]
     list_filter = ["mode"]
     date_hierarchy = "date"

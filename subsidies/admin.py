@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from targets.admin_scoping import ScopedAdminMixin
+from targets.admin_scoping import ScopedAdminMixin, ScopedTownshipFilter
 from targets.scoping import scope_for
 
 from . import services
@@ -113,8 +113,8 @@ def notice_end(modeladmin, request, queryset):
     _bulk(modeladmin, request, queryset, Action.NOTICE_END)
 
 
-class TownshipFilter(admin.RelatedOnlyFieldListFilter):
-    """Townships that appear in the user's scoped list only."""
+class TownshipFilter(ScopedTownshipFilter):
+    """The user's townships (a clerk sees just their own)."""
 
 
 @admin.register(Application)

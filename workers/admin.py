@@ -6,7 +6,6 @@ Saving goes through `workers.services`; the forms only parse input and show the 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,7 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from targets.admin_scoping import ScopedAdminMixin, ScopedInlineMixin, ScopedValuesFilter
+from targets.admin_scoping import (
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    ScopedTownshipFilter,
+    ScopedValuesFilter,
+)
 from targets.audit import audit_event
 from targets.models import Role
 from targets.scoping import scope_for, scope_queryset
@@ -39,7 +43,7 @@ from .models import (
     Worker,
 )
 from .names import normalise_name
-from .selectors import employers_visible, workers_employed_on
+from .selectors import employers_visible, household_member_counts, worker_job_counts, workers_employed_on
 from .validators import mask_phone, normalise_id_number
 
 LOCKED_JOBS = _(
@@ -99,8 +103,30 @@ class EmploymentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TownshipFilter(admin.RelatedOnlyFieldListFilter):
-    """Townships that appear in the user's scoped list only (a clerk sees just their own)."""
+class TownshipFilter(ScopedTownshipFilter):
+    """The user's townships (a clerk sees just their own)."""
+
+
+class _SharedChoicesFormSet:
+    """Every job's form offers the same industries and townships: read once per page, not once per job
+    (issue 27). The submitted value is still checked against the field's queryset."""
+
+    shared_choice_fields = ("industry", "workplace_township")
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        shared = self.__dict__.setdefault("_shared_choices", {})
+        for name in self.shared_choice_fields:
+            field = form.fields.get(name)
+            if field is None or not hasattr(field, "queryset"):
+                continue
+            if name not in shared:
+                shared[name] = list(field.choices)
+            field.choices = shared[name]
+            inner = getattr(field.widget, "widget", None)  # the admin's RelatedFieldWidgetWrapper
+            if inner is not None:
+                inner.choices = shared[name]
+        return form
 
 
 class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
@@ -149,7 +175,7 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
         if township.township_ids and len(township.township_ids) == 1:
             field = formset.form.base_fields["workplace_township"]
             field.initial = next(iter(township.township_ids))
-        return formset
+        return type(formset.__name__, (_SharedChoicesFormSet, formset), {})
 
 
 @admin.register(Worker)
@@ -172,6 +198,8 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_help_text = _("输入完整的公民身份号码（精确查找）或姓名")
     list_per_page = 50
     scoped_relations = {"household": "township"}
+    # A district has ~120k households: searched, not listed in a <select> (the choices stay scoped).
+    autocomplete_fields = ["household"]
     actions = None
     fieldsets = [
         (
@@ -230,13 +258,12 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("township")
-            .annotate(job_count=Count("employments"))
-            .order_by(*Worker._meta.ordering)  # GROUP BY drops Meta.ordering; autocomplete pages need one
-        )
+        return super().get_queryset(request).select_related("township")
+
+    def annotate_page(self, request, rows):
+        counts = worker_job_counts(worker_ids=[row.pk for row in rows])
+        for row in rows:
+            row.job_count = counts.get(row.pk, 0)
 
     @admin.display(description=_("户籍登记期间"))
     def registration_history(self, obj):
@@ -317,7 +344,7 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def category_list(self, obj):
         return "、".join(obj.categories) or "—"
 
-    @admin.display(description=_("就业记录数"), ordering="job_count")
+    @admin.display(description=_("就业记录数"))
     def job_count(self, obj):
         return obj.job_count
 
@@ -502,15 +529,14 @@ class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
     actions = None
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("township")
-            .annotate(member_count=Count("members"))
-            .order_by(*Household._meta.ordering)  # GROUP BY drops Meta.ordering; autocomplete pages need one
-        )
+        return super().get_queryset(request).select_related("township")
 
-    @admin.display(description=_("成员数"), ordering="member_count")
+    def annotate_page(self, request, rows):
+        counts = household_member_counts(household_ids=[row.pk for row in rows])
+        for row in rows:
+            row.member_count = counts.get(row.pk, 0)
+
+    @admin.display(description=_("成员数"))
     def member_count(self, obj):
         return obj.member_count
 
@@ -616,7 +642,7 @@ class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # A batch holds the file's full ID numbers and phones: its clerk's township and bureau staff only,
         # as on the returns pages (issue 16, item 1).
-        return self.writable_queryset(request)
+        return self.writable_queryset(request).select_related("township", "uploaded_by")
 
     @admin.display(description=_("操作"))
     def open_link(self, obj):

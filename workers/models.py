@@ -57,6 +57,8 @@ class Household(models.Model):
         verbose_name = _("家庭户")
         verbose_name_plural = _("家庭户")
         ordering = ["township", "village", "number"]
+        # The list's default order, read from the index (issue 27).
+        indexes = [models.Index(fields=["township", "village", "number"], name="household_list_order")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.head_name}".strip()
@@ -149,6 +151,8 @@ class Worker(ConstraintMessages, models.Model):
             models.Index(fields=["township", "name"], name="worker_township_name"),
             # The counting join reads a worker's township from the index alone.
             models.Index(fields=["id", "township"], name="worker_id_township"),
+            # The village filter's choices within a township, from the index alone (issue 27).
+            models.Index(fields=["township", "village"], name="worker_township_village"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_number"], name="worker_id_number_unique"),
@@ -367,6 +371,8 @@ class Employment(ConstraintMessages, models.Model):
                 condition=Q(workplace="in_district"),
                 name="employment_first_job_township",
             ),
+            # The job list's default order (-start_date, -id), read backwards (issue 27).
+            models.Index(fields=["start_date", "id"], name="employment_start_order"),
         ]
         constraints = [
             models.UniqueConstraint(

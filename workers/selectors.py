@@ -20,7 +20,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from .models import Employment, RegistrationPeriod, Worker, Workplace
@@ -244,13 +256,18 @@ def nearby_counted_workers(
     first = Employment.objects.filter(
         worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
     ).order_by("start_date", "id")
+    counted = Employment.objects.filter(
+        worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
+    )
     workers = (
-        Worker.objects.annotate(
+        # Who counts is a semi-join on the counting index (one pass over the year's jobs), not a lookup of
+        # a first job for every worker of the district (issue 27); the first job is then found per person.
+        Worker.objects.filter(Exists(counted))
+        .annotate(
             counted_industry_id=Subquery(first.values("industry_id")[:1]),
             counted_start_date=Subquery(first.values("start_date")[:1]),
             counted_township_id=Subquery(first.values("registration_township_id")[:1]),
         )
-        .filter(counted_industry_id__isnull=False)
         .annotate(
             moved_out=Case(
                 When(township_id=F("counted_township_id"), then=Value(False)),
@@ -369,4 +386,20 @@ def employers_visible(user) -> QuerySet:
     if scope_for(user).all_townships:
         return employers
     used_here = scope_queryset(Employment.objects.all(), user, township_field="worker__township")
-    return employers.filter(~Q(credit_code="") | Q(pk__in=used_here.values("employer_id")))
+    # A semi-join per employer without a code (through the index on the job's employer), not a hash of
+    # every job of the township on each request (issue 27).
+    return employers.filter(~Q(credit_code="") | Exists(used_here.filter(employer=OuterRef("pk"))))
+
+
+def worker_job_counts(*, worker_ids) -> dict[int, int]:
+    """Jobs recorded per worker, for the given workers only (a list page's rows): one grouped query."""
+    rows = Employment.objects.filter(worker_id__in=worker_ids).values("worker_id").annotate(n=Count("id"))
+    return {row["worker_id"]: row["n"] for row in rows.order_by()}
+
+
+def household_member_counts(*, household_ids) -> dict[int, int]:
+    """Members per household, for the given households only (a list page's rows): one grouped query."""
+    rows = (
+        Worker.objects.filter(household_id__in=household_ids).values("household_id").annotate(n=Count("id"))
+    )
+    return {row["household_id"]: row["n"] for row in rows.order_by()}

@@ -19,13 +19,17 @@ from .routine import enrolled_between
 def subject_households(*, on: date | None = None, township_ids=None) -> QuerySet:
     """Households the rule applies to on `on`, annotated `employed` (a member in work that day)."""
     on = on or timezone.localdate()
-    enrolled_member = Worker.objects.filter(household=OuterRef("pk")).filter(enrolled_between(on, on))
+    # Starting from the people enrolled on the day (a few % of the district), not from every household.
+    enrolled_households = Worker.objects.filter(enrolled_between(on, on), household__isnull=False).values(
+        "household_id"
+    )
     capable_member = Worker.objects.filter(household=OuterRef("pk")).exclude(
         labour_capacity=Worker.LabourCapacity.NONE
     )
     employed_member = Worker.objects.filter(workers_employed_on(on), household=OuterRef("pk"))
     households = (
-        Household.objects.filter(Exists(enrolled_member), Exists(capable_member))
+        Household.objects.filter(pk__in=enrolled_households)
+        .filter(Exists(capable_member))
         .annotate(employed=Exists(employed_member))
         .select_related("township")
     )
