@@ -802,6 +802,307 @@ def generate(
     }
 
 
+# --- The rest of a district (issue 27): what the pages besides the ledger read --------------------------
+
+#: Shares per worker of the district measured in issue 27 (512,827 workers, 1,000,000 employments).
+EXTRA_SHARES = {
+    "household_members": 0.70,  # grouped three to a household of the same township: ~120k households
+    "open_enrolments": 0.096,  # ~49k; each with two 1131 records: ~98k
+    "closed_enrolments": 0.02,
+    "welfare_posts": 0.004,
+    "participants": 0.04,  # ~20k, in 8 courses per township
+    "applications": 0.058,  # ~30k subsidy applications
+    "audit_entries": 0.585,  # ~300k entries
+}
+COURSES_PER_TOWNSHIP = 8
+BATCHES_PER_TOWNSHIP = 8  # two years of quarterly returns
+
+
+def generate_extras(seed: int = 2025, *, log=None) -> dict:
+    """Households and their members, 1131 enrolments and records, public-welfare posts, courses and their
+    participants, subsidy applications, import batches and audit entries, in the proportions of a district
+    (`EXTRA_SHARES`), for the workers already in the ledger. Deterministic for a seed and a ledger; the
+    previous extras (and every audit entry) are removed first."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from auditlog.models import LogEntry
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
+    from assistance.models import (
+        Course,
+        CourseKind,
+        Enrolment,
+        EnrolmentCategory,
+        ExitReason,
+        Participation,
+        PostKind,
+        PublicWelfarePost,
+        ServiceKind,
+        ServiceRecord,
+    )
+    from assistance.services.training import follow_up_until
+    from subsidies.models import ApplicantType, Application, Status, SubsidyKind
+    from workers.models import ImportBatch
+
+    log = log or (lambda *_a: None)
+    t0 = time.perf_counter()
+    rnd = random.Random(seed * 7 + 27)
+    user, _created = get_user_model().objects.get_or_create(username="bench_generator")
+    today = timezone.localdate()
+    counts = {}
+    with transaction.atomic():
+        extras = [
+            ServiceRecord,
+            PublicWelfarePost,
+            Participation,
+            Course,
+            Enrolment,
+            Application,
+            ImportBatch,
+        ]
+        extras.append(LogEntry)
+        if connection.vendor == "postgresql":
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in extras)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {tables} CASCADE")
+        else:
+            for model in extras:
+                model.objects.all().delete()
+        Worker.objects.update(household=None)
+        Household.objects.all().delete()
+
+        workers = list(Worker.objects.order_by("id").values_list("id", "township_id", "village", "name"))
+        shares = EXTRA_SHARES
+
+        # Households: members grouped by township and village, three to a household.
+        members = sorted(
+            (w for w in workers if rnd.random() < shares["household_members"]),
+            key=lambda w: (w[1], w[2], w[0]),
+        )
+        groups = [members[i : i + 3] for i in range(0, len(members), 3)]
+        households = Household.objects.bulk_create(
+            [
+                Household(
+                    number=f"HH{g[0][1]:03d}{i:09d}", township_id=g[0][1], village=g[0][2], head_name=g[0][3]
+                )
+                for i, g in enumerate(groups)
+            ],
+            batch_size=5000,
+        )
+        links = [(w[0], h.pk) for h, g in zip(households, groups, strict=True) for w in g]
+        if connection.vendor == "postgresql":
+            # A join on VALUES: bulk_update's CASE of 5,000 branches per statement is quadratic.
+            table = connection.ops.quote_name(Worker._meta.db_table)
+            with connection.cursor() as cursor:
+                for i in range(0, len(links), 10000):
+                    chunk = links[i : i + 10000]
+                    values = ", ".join(["(%s, %s)"] * len(chunk))
+                    cursor.execute(
+                        f"UPDATE {table} w SET household_id = v.h FROM (VALUES {values}) AS v(id, h) "  # noqa: S608
+                        "WHERE w.id = v.id",
+                        [x for pair in chunk for x in pair],
+                    )
+        else:
+            Worker.objects.bulk_update(
+                [Worker(id=w, household_id=h) for w, h in links], ["household"], batch_size=5000
+            )
+        counts["households"] = len(households)
+
+        # 1131 enrolments, open and closed, and two records of the routine for each open one.
+        categories = list(EnrolmentCategory.values)
+        span = (today - PLAN_START).days
+        enrolments, records, posts = [], [], []
+        for worker_id, _t, _v, _n in workers:
+            x = rnd.random()
+            if x >= shares["open_enrolments"] + shares["closed_enrolments"]:
+                continue
+            entry = PLAN_START + timedelta(days=rnd.randrange(max(span - 100, 1)))
+            closed = x >= shares["open_enrolments"]
+            enrolments.append(
+                Enrolment(
+                    worker_id=worker_id,
+                    category=rnd.choice(categories),
+                    entry_date=entry,
+                    entry_reason="监测对象纳入",
+                    exit_date=entry + timedelta(days=90) if closed else None,
+                    exit_reason=ExitReason.STABLE_EMPLOYMENT if closed else "",
+                    created_by=user,
+                )
+            )
+            if not closed:
+                for kind, days in ((ServiceKind.POLICY, 7), (ServiceKind.GUIDANCE, 30)):
+                    records.append(
+                        ServiceRecord(
+                            worker_id=worker_id,
+                            kind=kind,
+                            date=entry + timedelta(days=days),
+                            provided_by="经办员",
+                            created_by=user,
+                        )
+                    )
+        Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+        ServiceRecord.objects.bulk_create(records, batch_size=5000)
+        counts["enrolments"] = len(enrolments)
+        counts["1131 records"] = len(records)
+
+        # Public-welfare posts of open enrolments, each on one of the holder's jobs.
+        open_ids = [e.worker_id for e in enrolments if e.exit_date is None]
+        holders = set(rnd.sample(open_ids, min(len(open_ids), int(len(workers) * shares["welfare_posts"]))))
+        jobs = {}
+        for worker_id, job_id, start in (
+            Employment.objects.filter(worker_id__in=holders)
+            .order_by("worker_id", "id")
+            .values_list("worker_id", "id", "start_date")
+        ):
+            jobs.setdefault(worker_id, (job_id, start))
+        kinds = [k for k in PostKind.values if k != PostKind.OTHER]
+        for worker_id, (job_id, start) in sorted(jobs.items()):
+            posts.append(
+                PublicWelfarePost(
+                    worker_id=worker_id,
+                    kind=rnd.choice(kinds),
+                    start_date=start,
+                    monthly_subsidy=Decimal("800.00"),
+                    employment_id=job_id,
+                    created_by=user,
+                )
+            )
+        PublicWelfarePost.objects.bulk_create(posts, batch_size=5000)
+        counts["welfare posts"] = len(posts)
+
+        # Courses, eight per township, and their participants from the township.
+        township_ids = sorted({w[1] for w in workers})
+        course_kinds = list(CourseKind.values)
+        courses = Course.objects.bulk_create(
+            [
+                Course(
+                    name=f"{kind_i}期职业技能培训班",
+                    kind=course_kinds[kind_i % len(course_kinds)],
+                    provider="万州区职业培训学校",
+                    start_date=date(2025, 3, 1) + timedelta(days=30 * kind_i),
+                    end_date=date(2025, 3, 20) + timedelta(days=30 * kind_i),
+                    follow_up_until=follow_up_until(date(2025, 3, 20) + timedelta(days=30 * kind_i)),
+                    township_id=t,
+                    created_by=user,
+                )
+                for t in township_ids
+                for kind_i in range(COURSES_PER_TOWNSHIP)
+            ]
+        )
+        by_township = {}
+        for course in courses:
+            by_township.setdefault(course.township_id, []).append(course.pk)
+        participations = [
+            Participation(
+                course_id=rnd.choice(by_township[t]),
+                worker_id=w,
+                completed=rnd.random() < 0.7,
+                created_by=user,
+            )
+            for w, t, _v, _n in workers
+            if rnd.random() < shares["participants"]
+        ]
+        Participation.objects.bulk_create(participations, batch_size=5000)
+        counts["courses"] = len(courses)
+        counts["participants"] = len(participations)
+
+        # Subsidy applications of people, in every status of the workflow.
+        kinds = list(SubsidyKind.objects.order_by("sort_order", "code").values_list("pk", flat=True)) or []
+        statuses = [
+            (Status.DRAFT, 20),
+            (Status.SUBMITTED, 30),
+            (Status.TOWNSHIP_APPROVED, 20),
+            (Status.DISTRICT_APPROVED, 15),
+            (Status.PAID, 15),
+        ]
+        status_table = [s for s, weight in statuses for _ in range(weight)]
+        committed = {Status.DISTRICT_APPROVED, Status.PAID}
+        applications = []
+        for w, t, _v, _name in workers:
+            if not kinds or rnd.random() >= shares["applications"]:
+                continue
+            status = rnd.choice(status_table)
+            amount = Decimal(rnd.randrange(10, 50) * 100)
+            applications.append(
+                Application(
+                    kind_id=rnd.choice(kinds),
+                    year=rnd.choice((2025, 2026)),
+                    township_id=t,
+                    applicant_type=ApplicantType.WORKER,
+                    worker_id=w,
+                    amount_requested=amount,
+                    amount_approved=amount if status in committed else None,
+                    status=status,
+                    created_by=user,
+                )
+            )
+        Application.objects.bulk_create(applications, batch_size=5000)
+        counts["applications"] = len(applications)
+
+        # Import batches: two years of quarterly returns per township, already imported.
+        batches = [
+            ImportBatch(
+                township_id=t,
+                year=year,
+                quarter=q,
+                file_name=f"{year}年第{q}季度.xlsx",
+                file_sha256=f"{t:08d}{year}{q}".ljust(64, "0"),
+                status="imported",
+                rows_total=300,
+                rows_processed=300,
+                rows_new=280,
+                rows_unchanged=20,
+                uploaded_by=user,
+            )
+            for t in township_ids
+            for year in (2025, 2026)
+            for q in (1, 2, 3, 4)
+        ][: len(township_ids) * BATCHES_PER_TOWNSHIP]
+        ImportBatch.objects.bulk_create(batches)
+        counts["import batches"] = len(batches)
+
+        # Audit entries: changes and views of people, by the generator's user.
+        worker_type = ContentType.objects.get_for_model(Worker)
+        entries = []
+        for w, t, _v, name in workers:
+            x = rnd.random()
+            for _ in range(int(shares["audit_entries"]) + (x < shares["audit_entries"] % 1)):
+                action = rnd.choice((LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.ACCESS))
+                entries.append(
+                    LogEntry(
+                        content_type=worker_type,
+                        object_pk=str(w),
+                        object_id=w,
+                        object_repr=f"{name}（{w}）",
+                        action=action,
+                        changes={} if action != LogEntry.Action.ACCESS else None,
+                        actor=user,
+                        additional_data={
+                            "worker": w,
+                            "township": t,
+                            **({"event": "view_id_number"} if action == LogEntry.Action.ACCESS else {}),
+                        },
+                    )
+                )
+            if len(entries) >= 20000:
+                LogEntry.objects.bulk_create(entries)
+                counts["audit entries"] = counts.get("audit entries", 0) + len(entries)
+                entries = []
+        LogEntry.objects.bulk_create(entries)
+        counts["audit entries"] = counts.get("audit entries", 0) + len(entries)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    counts["seconds"] = round(time.perf_counter() - t0, 1)
+    log(
+        "extras: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "seconds")
+        + f" ({counts['seconds']} s)"
+    )
+    return counts
+
+
 def verify(sample: int = 2000, *, allow_future: bool = False, seed: int = 1) -> list[str]:
     """Check a random sample of the ledger with the project's own validators; returns the problems found.
 
@@ -904,6 +1205,12 @@ def main(argv=None) -> int:
         "--force", action="store_true", help="allow --truncate on a database whose name has no 'bench'/'test'"
     )
     parser.add_argument("--verify", action="store_true", help="check a sample with the project's validators")
+    parser.add_argument(
+        "--extras",
+        action="store_true",
+        help="also households, 1131 enrolments and records, posts, training, subsidy applications, import "
+        "batches and audit entries for the workers (issue 27)",
+    )
     args = parser.parse_args(argv)
     name = _database_name()
     if args.truncate and not args.force and not any(w in Path(name).name.lower() for w in ("bench", "test")):
@@ -918,6 +1225,8 @@ def main(argv=None) -> int:
         log=print,
     )
     print(format_counts(counts))
+    if args.extras:
+        generate_extras(args.seed, log=print)
     if args.verify:
         problems = verify(allow_future=args.allow_future)
         print(
