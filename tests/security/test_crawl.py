@@ -24,7 +24,11 @@ from workers.models import Employment, Household, ImportBatch, Worker
 from workers.tests.factories import EmploymentFactory, WorkerFactory
 from workers.validators import mask_id_number, mask_phone
 
-pytestmark = pytest.mark.django_db
+# Thousands of requests, each committing its own writes (sessions, audit entries): inside one test
+# transaction every request would add savepoints with their own transaction ids, and past 64 of them
+# PostgreSQL checks each row's visibility through pg_subtrans, so the run grew slower with every request
+# (over 40 minutes on PostgreSQL). Committed for real, each request is a short transaction as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Patterns the crawl does not request, and why.
 NOT_CRAWLED = {
