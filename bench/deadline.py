@@ -207,7 +207,7 @@ def run(stack, save: bool) -> None:
                 timeout=300,
             )
             record(response)
-            confirmed_at = time.monotonic()  # a 300-row return is imported within the confirming request
+            confirmed_at = time.monotonic()  # the worker imports it (a worker runs: workers.tasks.worker_runs_tasks)
             while (status := session.get(status_url, timeout=120).json())["status"] in (
                 "queued",
                 "importing",
