@@ -203,3 +203,13 @@ def test_job_forms_read_their_choices_once_whatever_the_number_of_jobs(login, cl
 
     choice_queries(one)
     assert choice_queries(six) == choice_queries(one)
+
+
+@pytest.mark.parametrize("name", ["admin:workers_worker_changelist", "admin:workers_employment_changelist"])
+def test_facet_counts_are_not_offered_on_big_lists(login, bureau_user, seeded, name):
+    """Facets run one count per filter choice over the whole list (minutes at a district's scale)."""
+    client = login(bureau_user)
+    url = reverse(name)
+    plain = _queries(client, url)
+    assert "_facets" not in client.get(url).content.decode()
+    assert _queries(client, url, {"_facets": "True"}) == plain

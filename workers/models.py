@@ -153,6 +153,9 @@ class Worker(ConstraintMessages, models.Model):
             models.Index(fields=["id", "township"], name="worker_id_township"),
             # The village filter's choices within a township, from the index alone (issue 27).
             models.Index(fields=["township", "village"], name="worker_township_village"),
+            # The list's default order (-updated_at, -id) read backwards without sorting the ties of a
+            # bulk import's one timestamp (issue 27: 0.66 s at 513k people with the updated_at index).
+            models.Index(fields=["updated_at", "id"], name="worker_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_number"], name="worker_id_number_unique"),
