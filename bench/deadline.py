@@ -28,6 +28,7 @@ import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 1.5  # the batch page's own polling interval (static/js/returns.js)
 sys.path.insert(0, str(ROOT / "deploy"))
 import smoke  # noqa: E402 - deploy/smoke.py: the same stack as CI's smoke
 
@@ -197,7 +198,7 @@ def run(stack, save: bool) -> None:
                 "uploaded",
                 "validating",
             ):
-                time.sleep(0.5)
+                time.sleep(POLL_SECONDS)
             assert status["status"] == "validated", status
             token = smoke.csrf(session, f"{base}/ledger/returns/{batch}/")
             response = session.post(
@@ -207,12 +208,14 @@ def run(stack, save: bool) -> None:
                 timeout=300,
             )
             record(response)
-            confirmed_at = time.monotonic()  # the worker imports it (a worker runs: workers.tasks.worker_runs_tasks)
+            confirmed_at = (
+                time.monotonic()
+            )  # the worker imports it (a worker runs: workers.tasks.worker_runs_tasks)
             while (status := session.get(status_url, timeout=120).json())["status"] in (
                 "queued",
                 "importing",
             ):
-                time.sleep(0.5)
+                time.sleep(POLL_SECONDS)
             assert status["status"] == "imported", status
             confirmed[townships[n]] = confirmed_at
         except Exception as exc:  # noqa: BLE001 - reported, the run goes on
