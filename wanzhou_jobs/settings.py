@@ -8,6 +8,7 @@ environment. No other module reads `os.environ`.
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,7 +45,10 @@ DEBUG = _env_bool("DEBUG", False)
 # No key is ever written in the code. Without SECRET_KEY the system refuses to start (issue 16 §6), unless
 # DEBUG is on: then each process makes a random key of its own, marked so that `check --deploy` refuses it.
 SECRET_KEY = _env("SECRET_KEY")
-if not SECRET_KEY and not DEBUG:
+# `manage.py makemigrations` only compares the models with the migration files (and writes files): it signs
+# nothing and serves nothing, so it runs without a key, as a checkout's CI and `--check` run it.
+_CODE_ONLY = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] == ["makemigrations"]
+if not SECRET_KEY and not DEBUG and not _CODE_ONLY:
     raise ImproperlyConfigured(
         "未设置 SECRET_KEY，且 DEBUG 未开启：系统拒绝启动。请在环境中设置 SECRET_KEY（50 个以上的随机字符，"
         "见 .env.example）；在开发机上请用 make run。 SECRET_KEY is not set and DEBUG is off: refusing to "
