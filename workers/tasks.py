@@ -3,7 +3,6 @@
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
@@ -111,5 +110,5 @@ def returns_cleanup() -> None:
     ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
     cutoff = timezone.now() - FILE_TTL
     for batch in ImportBatch.objects.filter(created_at__lt=cutoff).exclude(stored_path=""):
-        Path(batch.stored_path).unlink(missing_ok=True)
+        returns.return_file_discard(batch)  # the upload and the plan its preview kept
         ImportBatch.objects.filter(pk=batch.pk).update(stored_path="")

@@ -43,6 +43,7 @@ from .plan import (
     Plan,
     RowIssue,
 )
+from .stored import KeptPlan, plan_drop, plan_keep, plan_load, plan_still_holds
 from .write import _counted_from, _write
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ def return_validate(*, batch: ImportBatch, acting_user) -> Plan:
         raise ValidationError(FILE_GONE)
     plan = return_plan(acting_user=acting_user, path=path, batch=batch, progress=_progress_updater(batch))
     _store_plan(batch, plan)
+    plan_keep(batch, plan, acting_user=acting_user)  # the confirm writes it without reading the file again
     batch.status = ImportBatch.Status.VALIDATED if plan.ok else ImportBatch.Status.REJECTED
     if not plan.ok:
         batch.finished_at = timezone.now()
@@ -175,7 +177,8 @@ def return_validate(*, batch: ImportBatch, acting_user) -> Plan:
 
 
 def return_import(*, batch: ImportBatch, acting_user) -> ImportBatch:
-    """Check the file again (the ledger may have changed since the preview) and write it, all or nothing."""
+    """Write the checked file, all or nothing: the plan its preview kept when what that check read from the
+    ledger is unchanged (`stored`), else after checking the whole file again."""
     return _import(batch=batch, acting_user=acting_user)[0]
 
 
@@ -200,6 +203,11 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
         batch.errors = [e.as_dict() for e in plan.errors]
         batch.save()
         return batch, plan
+    kept = plan_load(batch, acting_user=acting_user)
+    if kept is not None and _write_kept(kept, batch=batch, acting_user=acting_user):
+        return_file_discard(batch)
+        batch.save(update_fields=["stored_path"])
+        return batch, kept.plan
     # Reading and parsing commit the progress as they go; checking and writing are one transaction.
     for attempt in (1, 2):
         plan, parsed = _parse_file(path, progress=_progress_updater(batch), mapping=batch.column_map)
@@ -215,9 +223,10 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
                 plan = Plan(rows_total=plan.rows_total, errors=[RowIssue(0, "", "", str(CONCURRENT_CHANGE))])
                 break
         else:
-            _discard_file(batch)
+            return_file_discard(batch)
             batch.save(update_fields=["stored_path"])
             return batch, plan
+    plan_drop(batch)  # the file stays a day for its error list; a plan it was refused on is of no use
     _store_plan(batch, plan)
     batch.finished_at = timezone.now()
     batch.status = ImportBatch.Status.REJECTED
@@ -238,17 +247,48 @@ def _check_and_write(plan: Plan, parsed: list, *, batch: ImportBatch, acting_use
         _report_row_errors(plan, parsed)
         if not plan.ok:
             raise _Refused  # rolls back the people inserted while the rows were checked
-        _store_plan(batch, plan)
-        batch.finished_at = timezone.now()
-        _write(plan, acting_user=acting_user, batch=batch)
-        batch.status = ImportBatch.Status.IMPORTED
-        batch.save()
-        audit.audit_event(
-            "return_import",
-            obj=batch,
-            actor=acting_user,
-            detail={"new": batch.rows_new, "updated": batch.rows_updated, "unchanged": batch.rows_unchanged},
+        _write_batch(plan, batch=batch, acting_user=acting_user, checked="again")
+
+
+def _write_kept(kept: KeptPlan, *, batch: ImportBatch, acting_user) -> bool:
+    """Write the plan the preview kept, in one transaction with the batch's record, after reading again what
+    its check read; False (nothing written) when any of it changed, or when the database refuses a row
+    registered meanwhile: the caller then checks the whole file again."""
+    try:
+        with (
+            transaction.atomic(),
+            audit.audit_context(door=audit.DOOR_IMPORT, actor=acting_user, batch=batch.pk),
+        ):
+            if not plan_still_holds(kept, acting_user=acting_user):
+                return False
+            _write_batch(kept.plan, batch=batch, acting_user=acting_user, checked="preview")
+    except IntegrityError:
+        logger.info(
+            "import batch %s: a row of its kept plan was registered meanwhile; checked again", batch.pk
         )
+        return False
+    return True
+
+
+def _write_batch(plan: Plan, *, batch: ImportBatch, acting_user, checked: str) -> None:
+    """Write an accepted plan and record it on the batch, with one audit event (inside the caller's
+    transaction). `checked` says which check the write rests on: the preview's kept plan or a new one."""
+    _store_plan(batch, plan)
+    batch.finished_at = timezone.now()
+    _write(plan, acting_user=acting_user, batch=batch)
+    batch.status = ImportBatch.Status.IMPORTED
+    batch.save()
+    audit.audit_event(
+        "return_import",
+        obj=batch,
+        actor=acting_user,
+        detail={
+            "new": batch.rows_new,
+            "updated": batch.rows_updated,
+            "unchanged": batch.rows_unchanged,
+            "checked": checked,
+        },
+    )
 
 
 class _Refused(Exception):
@@ -294,7 +334,7 @@ def return_run(
             column_map=column_map,
         )
     batch, plan = _import(batch=batch, acting_user=acting_user)
-    _discard_file(batch)
+    return_file_discard(batch)
     batch.save(update_fields=["stored_path"])
     return batch, plan
 
@@ -308,7 +348,7 @@ def return_discard(*, batch: ImportBatch, acting_user) -> ImportBatch:
         raise PermissionDenied(str(ONLY_UPLOADER_DISCARDS))
     if batch.status != ImportBatch.Status.VALIDATED:
         raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
-    _discard_file(batch)
+    return_file_discard(batch)
     batch.status = ImportBatch.Status.DISCARDED
     batch.finished_at = timezone.now()
     with audit.audit_context(actor=acting_user):
@@ -330,6 +370,7 @@ def return_retry(*, batch: ImportBatch, acting_user) -> ImportBatch:
         raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
     if not batch.stored_path or not Path(batch.stored_path).exists():
         raise ValidationError(FILE_GONE)
+    plan_drop(batch)  # checked again from the file
     batch.status = ImportBatch.Status.UPLOADED
     batch.attempts = 0
     batch.errors, batch.warnings, batch.preview = [], [], []
@@ -351,8 +392,10 @@ def return_retry(*, batch: ImportBatch, acting_user) -> ImportBatch:
     return batch
 
 
-def _discard_file(batch: ImportBatch) -> None:
+def return_file_discard(batch: ImportBatch) -> None:
+    """Remove the stored upload and the plan kept with it (personal data both); the caller saves the batch."""
     if batch.stored_path:
+        plan_drop(batch)
         Path(batch.stored_path).unlink(missing_ok=True)
         batch.stored_path = ""
 

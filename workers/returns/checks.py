@@ -62,6 +62,7 @@ from .plan import (
     _plan_jobs,
     _plan_workers,
 )
+from .stored import Reads, _digest, _reference, _scope
 from .write import _WORKER_COLUMNS, _worker_rows
 
 THIS_TOWNSHIP = _("本镇乡街道")  # the township moved into, when the row names none that can be read
@@ -154,6 +155,26 @@ def _check_rows(
         (job.worker_id, job.start_date, job.employer_key): job
         for job in filter_in(jobs, "worker_id", [worker.pk for worker in existing.values()])
     }
+    if not write_early:
+        # A preview: what it read is kept with its plan, so that the confirm can tell whether it still holds.
+        plan.reads = Reads(
+            worker_pks=sorted(w.pk for w in existing.values()),
+            employer_keys=sorted(keys),
+            credit_codes=sorted(codes),
+        )
+        plan.read_digests = {
+            "workers": _digest((w.pk, w.version, w.updated_at.isoformat()) for w in existing.values()),
+            "jobs": _digest((job.pk, job.updated_at.isoformat()) for job in current.values()),
+            "employers": _digest(
+                {
+                    (e.pk, e.name_key, e.credit_code)
+                    for e in (*employers_by_key.values(), *employers_by_code.values())
+                }
+            ),
+            "locks": _digest(locks),
+            "scope": _scope(acting_user),
+            "reference": _reference(),
+        }
     started = None
     merged = None
     if write_early and batch is not None and not any(row.errors for row in parsed):
@@ -298,6 +319,8 @@ _KNOWN_WORKER_FIELDS = (
     "birth_date",
     "phone",
     "village",
+    "version",
+    "updated_at",
     *CATEGORY_FIELDS.values(),
 )
 _KNOWN_JOB_FIELDS = (
@@ -312,6 +335,7 @@ _KNOWN_JOB_FIELDS = (
     "returnee",
     "channel",
     "monthly_income",
+    "updated_at",
 )
 
 

@@ -104,6 +104,8 @@ class Plan:
     rejected_rows: set = field(default_factory=set)
     preview: list = field(default_factory=list)  # the first PREVIEW_ROWS rows as written (`preview_row`)
     candidates: list = field(default_factory=list)  # (row, id_number, EmploymentData, employer key) to plan
+    reads: object | None = None  # what a preview's check read from the ledger (`stored.Reads`)
+    read_digests: dict | None = None  # …and its digests, which the confirm compares (`stored`)
 
     @property
     def ok(self) -> bool:
