@@ -10,13 +10,18 @@ and a throw-away client token (revoked at the end):
 
 * raw COPY: `COPY (SELECT <the export's columns, unformatted and unmasked>) TO STDOUT` read through psycopg in
   this process — the ceiling every other rate is divided by (the "ratio");
-* the whole paginated feed /api/v1/employments/ walked with its cursor at `--page-size` (records/s), then page
-  latency at the default page size (1,000): p50/p95 of the first pages and of the last pages (keyset: flat);
+* the whole paginated feed /api/v1/employments/ walked with its cursor at `--page-size` (records/s);
+* page latency at the default page size (1,000) of /api/v1/employments/ and /api/v1/workers/: the first
+  `--latency-pages` pages against the last ones (issue 24: p95 of the last 30 ≤ 1.3× the first 30), each a
+  chain of cursors, the two chains' requests interleaved so that a change of the host's load falls on both
+  alike, `--latency-rounds` times over (p95 of each round and of all rounds), the load average beside each;
 * the streamed exports export.csv and export.ndjson, read to the end (records/s);
 * peak RSS of the server process (VmRSS sampled every 20 ms during each phase, and VmHWM over its life).
 
-Targets (issue 6): feed ≥ 10,000 records/s, CSV ≥ 100,000/s, NDJSON ≥ 30,000/s, RSS ≤ 250 MB, p95 flat. The
-host is shared: the load average is printed with the figures. `--save` writes bench/results/api-<date>.txt.
+Targets (issue 6): feed ≥ 10,000 records/s, CSV ≥ 100,000/s, NDJSON ≥ 30,000/s, RSS ≤ 250 MB; issue 24: p95
+of the last pages ≤ 1.3× the first. The host is shared: the load average is printed with the figures.
+`--latency-only` measures the page latency alone (no raw COPY, walk or exports). `--save` appends to
+bench/results/api-<date>.txt.
 """
 
 import argparse
@@ -28,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,7 +43,8 @@ import requests  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from targets.api import api_client_create, api_client_revoke  # noqa: E402
-from workers.models import Employment  # noqa: E402
+from wanzhou_jobs.api import cursor_encode, sync_horizon  # noqa: E402
+from workers.models import Employment, Worker  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -46,6 +52,9 @@ TARGETS = {"feed": 10_000, "csv": 100_000, "ndjson": 30_000}
 RSS_TARGET_MB = 250
 FEED = "/api/v1/employments/"
 DEFAULT_PAGE = 1000
+# Issue 24: the feed's pages at the end as fast as at the start (p95 of the last 30 ≤ 1.3× the first 30).
+LATENCY_FEEDS = (("/api/v1/employments/", Employment), ("/api/v1/workers/", Worker))
+LATENCY_GOAL = 1.3
 
 RAW_COPY = """
     SELECT e.id, e.worker_id, w.id_number, w.name, w.phone, t.code, t.name, i.code, i.name, e.workplace,
@@ -190,21 +199,86 @@ def walk(session, base: str, page_size: int) -> dict:
     return {"records": records, "seconds": seconds, "latencies": latencies, "cursors": cursors}
 
 
-def page_latencies(session, base: str, cursor: str | None, pages: int) -> list[float]:
-    out = []
-    for _ in range(pages):
-        params = {"page_size": DEFAULT_PAGE}
-        if cursor:
-            params["cursor"] = cursor
-        t = time.perf_counter()
-        response = session.get(base + FEED, params=params, timeout=120)
-        response.raise_for_status()
-        data = response.json()
-        out.append(time.perf_counter() - t)
-        cursor = data["cursor"]
-        if not data["has_more"]:
-            break
+def last_pages_cursor(model, pages: int) -> str:
+    """The cursor from which `pages` pages of `DEFAULT_PAGE` live records read to the end of the feed: the
+    keyset position of the record just before the last `pages × DEFAULT_PAGE` ones (with no tombstones, as in
+    the generated ledger, exactly the cursor the feed itself hands out there)."""
+    live = model.objects.filter(updated_at__lt=sync_horizon())
+    skip = live.count() - pages * DEFAULT_PAGE - 1
+    if skip < 0:
+        return cursor_encode(datetime(1970, 1, 1, tzinfo=UTC), -1, 0)
+    ts, pk = live.order_by("updated_at", "id").values_list("updated_at", "id")[skip]
+    return cursor_encode(ts, 0, pk)
+
+
+def _load1() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def page_latencies(session, base: str, feed: str, last_cursor: str, pages: int) -> dict[str, list]:
+    """One round: the first `pages` pages and the pages from `last_cursor` to the end, each a chain of cursors
+    at the default page size, their requests interleaved (first, last, first, …) so that host drift falls
+    on both alike. Returns per chain its latencies (s) and the 1-minute load average at each request."""
+    chains = {"first": {"cursor": None, "done": False}, "last": {"cursor": last_cursor, "done": False}}
+    out = {name: {"lat": [], "load": []} for name in chains}
+    while not all(chain["done"] for chain in chains.values()):
+        for name, chain in chains.items():
+            if chain["done"]:
+                continue
+            params = {"page_size": DEFAULT_PAGE}
+            if chain["cursor"]:
+                params["cursor"] = chain["cursor"]
+            t = time.perf_counter()
+            response = session.get(base + feed, params=params, timeout=120)
+            response.raise_for_status()
+            data = response.json()
+            out[name]["lat"].append(time.perf_counter() - t)
+            out[name]["load"].append(_load1())
+            chain["cursor"] = data["cursor"]
+            chain["done"] = not data["has_more"] or (name == "first" and len(out[name]["lat"]) >= pages)
+    # The last chain reads to the end (a page more if the count moved); keep its last `pages` pages.
+    out["last"] = {key: values[-pages:] for key, values in out["last"].items()}
     return out
+
+
+def _load_range(loads: list[float]) -> str:
+    return f"load {min(loads):.2f}–{max(loads):.2f}" if loads else "load n/a"
+
+
+def latency_report(session, base: str, pages: int, rounds: int) -> dict[str, float]:
+    """First against last pages of each feed at the default page size; prints each round and all rounds
+    together with the load average beside each figure; returns the overall ratio per feed."""
+    ratios = {}
+    for feed, model in LATENCY_FEEDS:
+        last_cursor = last_pages_cursor(model, pages)
+        session.get(base + feed, params={"page_size": 1}, timeout=60).raise_for_status()  # warm-up
+        merged = {"first": {"lat": [], "load": []}, "last": {"lat": [], "load": []}}
+        for n in range(1, rounds + 1):
+            got = page_latencies(session, base, feed, last_cursor, pages)
+            for name in merged:
+                for key in ("lat", "load"):
+                    merged[name][key] += got[name][key]
+            first, last = got["first"], got["last"]
+            ratio = pct(last["lat"], 0.95) / pct(first["lat"], 0.95)
+            print(
+                f"  {feed} page_size {DEFAULT_PAGE}, round {n}: first {len(first['lat'])} pages "
+                f"p50 {pct(first['lat'], 0.5):.0f} ms p95 {pct(first['lat'], 0.95):.0f} ms "
+                f"({_load_range(first['load'])}); last {len(last['lat'])} pages "
+                f"p50 {pct(last['lat'], 0.5):.0f} ms p95 {pct(last['lat'], 0.95):.0f} ms "
+                f"({_load_range(last['load'])}); ratio {ratio:.2f}×"
+            )
+        first, last = merged["first"], merged["last"]
+        ratios[feed] = ratio = pct(last["lat"], 0.95) / pct(first["lat"], 0.95)
+        print(
+            f"  {feed} all {rounds} rounds: first pages p95 {pct(first['lat'], 0.95):.0f} ms "
+            f"({_load_range(first['load'])}), last pages p95 {pct(last['lat'], 0.95):.0f} ms "
+            f"({_load_range(last['load'])}): ratio {ratio:.2f}× (goal ≤ {LATENCY_GOAL}×) "
+            f"{verdict(ratio <= LATENCY_GOAL)}"
+        )
+    return ratios
 
 
 def export(session, base: str, fmt: str) -> tuple[int, float, int]:
@@ -233,7 +307,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--page-size", type=int, default=5000, help="page size of the full walk (max 5000)")
-    parser.add_argument("--latency-pages", type=int, default=30)
+    parser.add_argument("--latency-pages", type=int, default=30, help="first and last pages compared")
+    parser.add_argument("--latency-rounds", type=int, default=3, help="rounds of the interleaved comparison")
+    parser.add_argument(
+        "--latency-only", action="store_true", help="page latency only: no raw COPY, walk or exports"
+    )
     parser.add_argument("--save", action="store_true")
     parser.add_argument("--note", default="")
     args = parser.parse_args()
@@ -267,16 +345,19 @@ def run(args) -> int:
         work_mem = cursor.fetchone()[0]
     print(
         f"database {connection.settings_dict['NAME']} (PostgreSQL {version}, work_mem {work_mem}); "
-        f"{total:,} employments; {os.cpu_count()} CPUs; load average {loadavg()}"
+        f"{total:,} employments, {Worker.objects.count():,} workers; {os.cpu_count()} CPUs; "
+        f"load average {loadavg()}"
     )
     if args.note:
         print(args.note)
 
-    copy_rows, copy_seconds = raw_copy()
-    copy_rate = copy_rows / copy_seconds
-    print(
-        f"raw COPY of the same columns: {copy_rows:,} rows in {copy_seconds:.1f} s = {copy_rate:,.0f} rows/s"
-    )
+    if not args.latency_only:
+        copy_rows, copy_seconds = raw_copy()
+        copy_rate = copy_rows / copy_seconds
+        print(
+            f"raw COPY of the same columns: {copy_rows:,} rows in {copy_seconds:.1f} s = "
+            f"{copy_rate:,.0f} rows/s"
+        )
 
     client, token = api_client_create(
         name=f"bench-api-{int(time.time())}", days=1, throttle_rate="1000000/minute"
@@ -294,51 +375,46 @@ def run(args) -> int:
         )
         session.get(base + FEED, params={"page_size": 1}, timeout=60).raise_for_status()  # warm-up
 
-        with RssSampler(proc.pid) as rss:
-            feed = walk(session, base, args.page_size)
-        results["feed"] = (feed["records"], feed["seconds"], rss.peak_mb)
-        lat = feed["latencies"]
-        n = min(20, len(lat) // 2)
-        print(
-            f"feed walk (page_size {args.page_size}): {feed['records']:,} records in {len(lat)} pages, "
-            f"{feed['seconds']:.1f} s = {feed['records'] / feed['seconds']:,.0f} records/s "
-            f"(ratio {feed['records'] / feed['seconds'] / copy_rate:.3f} of raw COPY); server peak RSS "
-            f"{rss.peak_mb:.0f} MB; load average {loadavg()}"
-        )
-        print(
-            f"  page latency at page_size {args.page_size}: first {n} pages p50 {pct(lat[:n], 0.5):.0f} ms "
-            f"p95 {pct(lat[:n], 0.95):.0f} ms; last {n} pages p50 {pct(lat[-n:], 0.5):.0f} ms "
-            f"p95 {pct(lat[-n:], 0.95):.0f} ms"
-        )
-
-        # Default page size: the first pages, and pages just before the end of the feed (cursor ~97 %).
-        near_end = feed["cursors"][max(0, int(len(feed["cursors"]) * 0.97) - 1)]
-        first = page_latencies(session, base, None, args.latency_pages)
-        last = page_latencies(session, base, near_end, args.latency_pages)
-        flat = pct(last, 0.95) <= 2 * max(pct(first, 0.95), 50)
-        print(
-            f"  page latency at page_size {DEFAULT_PAGE}: first {len(first)} pages p50 {pct(first, 0.5):.0f} ms "
-            f"p95 {pct(first, 0.95):.0f} ms; last {len(last)} pages p50 {pct(last, 0.5):.0f} ms "
-            f"p95 {pct(last, 0.95):.0f} ms — {'flat' if flat else 'NOT FLAT'}"
-        )
-
-        for fmt in ("csv", "ndjson"):
+        if not args.latency_only:
             with RssSampler(proc.pid) as rss:
-                records, seconds, size = export(session, base, fmt)
-            results[fmt] = (records, seconds, rss.peak_mb)
+                feed = walk(session, base, args.page_size)
+            results["feed"] = (feed["records"], feed["seconds"], rss.peak_mb)
+            lat = feed["latencies"]
+            n = min(20, len(lat) // 2)
             print(
-                f"export.{fmt}: {records:,} records, {size / 1e6:,.0f} MB in {seconds:.1f} s = "
-                f"{records / seconds:,.0f} records/s (ratio {records / seconds / copy_rate:.3f} of raw COPY); "
-                f"server peak RSS {rss.peak_mb:.0f} MB; load average {loadavg()}"
+                f"feed walk (page_size {args.page_size}): {feed['records']:,} records in {len(lat)} pages, "
+                f"{feed['seconds']:.1f} s = {feed['records'] / feed['seconds']:,.0f} records/s "
+                f"(ratio {feed['records'] / feed['seconds'] / copy_rate:.3f} of raw COPY); server peak RSS "
+                f"{rss.peak_mb:.0f} MB; load average {loadavg()}"
             )
+            print(
+                f"  page latency at page_size {args.page_size}: first {n} pages p50 {pct(lat[:n], 0.5):.0f} ms "
+                f"p95 {pct(lat[:n], 0.95):.0f} ms; last {n} pages p50 {pct(lat[-n:], 0.5):.0f} ms "
+                f"p95 {pct(lat[-n:], 0.95):.0f} ms"
+            )
+
+        ratios = latency_report(session, base, args.latency_pages, args.latency_rounds)
+
+        if not args.latency_only:
+            for fmt in ("csv", "ndjson"):
+                with RssSampler(proc.pid) as rss:
+                    records, seconds, size = export(session, base, fmt)
+                results[fmt] = (records, seconds, rss.peak_mb)
+                print(
+                    f"export.{fmt}: {records:,} records, {size / 1e6:,.0f} MB in {seconds:.1f} s = "
+                    f"{records / seconds:,.0f} records/s (ratio {records / seconds / copy_rate:.3f} of raw "
+                    f"COPY); server peak RSS {rss.peak_mb:.0f} MB; load average {loadavg()}"
+                )
         hwm = _status_kb(proc.pid, "VmHWM") / 1024
     finally:
         server_stop(proc)
         api_client_revoke(name=client.name)
 
-    print("\nsummary (targets of issue 6):")
+    print("\nsummary (targets of issues 6 and 24):")
     rc = 0
     for key, label in (("feed", "feed walk"), ("csv", "export.csv"), ("ndjson", "export.ndjson")):
+        if key not in results:
+            continue
         records, seconds, _peak = results[key]
         rate = records / seconds
         ok = rate >= TARGETS[key] and records == total
@@ -350,13 +426,17 @@ def run(args) -> int:
     print(
         f"  server peak RSS {hwm:.0f} MB (VmHWM)  target ≤ {RSS_TARGET_MB} MB  {verdict(hwm <= RSS_TARGET_MB)}"
     )
-    print(
-        f"  page p95 first/last at {DEFAULT_PAGE}: {pct(first, 0.95):.0f}/{pct(last, 0.95):.0f} ms  "
-        f"{verdict(flat)}"
-    )
-    print(f"  raw COPY {copy_rate:,.0f} rows/s; load average {loadavg()}")
-    rc |= hwm > RSS_TARGET_MB or not flat
-    print(f"median page latency overall {statistics.median(lat) * 1000:.0f} ms")
+    rc |= hwm > RSS_TARGET_MB
+    for feed, ratio in ratios.items():
+        print(
+            f"  {feed} p95 last/first {args.latency_pages} pages at {DEFAULT_PAGE}: {ratio:.2f}×  "
+            f"goal ≤ {LATENCY_GOAL}×  {verdict(ratio <= LATENCY_GOAL)}"
+        )
+    rc |= ratios[FEED] > LATENCY_GOAL
+    if not args.latency_only:
+        print(f"  raw COPY {copy_rate:,.0f} rows/s")
+        print(f"median page latency of the walk {statistics.median(lat) * 1000:.0f} ms")
+    print(f"load average {loadavg()}")
     return int(rc)
 
 
