@@ -26,6 +26,12 @@ from .models import ImportBatch
 ASYNC_VALIDATE_BYTES = 150 * 1024  # about 2,000 rows of a return
 
 
+def _checked_in_worker(batch: ImportBatch) -> bool:
+    """A file is checked in the worker when one runs (`tasks.worker_runs_tasks`) or when it is big; the page
+    then follows the batch's progress. Otherwise it is checked within the request."""
+    return batch.file_size > ASYNC_VALIDATE_BYTES or tasks.worker_runs_tasks()
+
+
 def _batches(request):
     """Batches hold the file's full ID numbers and phones (its rows, its error report): they belong to
     those who may write the township's ledger (its clerk, bureau staff), not to the read-only roles."""
@@ -118,7 +124,7 @@ def return_upload(request):
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
-            if batch.file_size > ASYNC_VALIDATE_BYTES or tasks.worker_runs_tasks():
+            if _checked_in_worker(batch):
                 tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
             elif returns.return_validate(batch=batch, acting_user=request.user).needs_mapping:
                 return redirect("workers:return_columns", pk=batch.pk)
@@ -181,7 +187,7 @@ def return_retry(request, pk: int):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        if tasks.worker_runs_tasks() or batch.file_size > ASYNC_VALIDATE_BYTES:
+        if _checked_in_worker(batch):
             tasks.run_soon(tasks.return_validate, batch.pk, request.user.pk)
         else:
             returns.return_validate(batch=batch, acting_user=request.user)
@@ -228,7 +234,7 @@ def return_columns(request, pk: int):
         known = {value for value, _label in choices}
         selected = {index: value if value in known else "" for index, value in selected.items()}
         mapping = {c.text: selected[c.index] for c in found.columns}
-        big = batch.file_size > ASYNC_VALIDATE_BYTES or tasks.worker_runs_tasks()
+        big = _checked_in_worker(batch)
         try:
             plan = returns.return_map_columns(
                 batch=batch, acting_user=request.user, mapping=mapping, validate=not big
