@@ -16,6 +16,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests.faults.celery_worker import prefork_worker_running
 from tests.faults.pgcluster import Cluster, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -167,13 +168,6 @@ def test_a_worker_holding_a_connection_serves_the_next_task_after_a_restart(
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_NAME", "DJANGO_SETTINGS_MODULE")}
     env.update(DATABASE_URL=database_url, REDIS_URL=settings.REDIS_URL, DB_CONN_MAX_AGE="600")
     log = tmp_path / "worker.log"
-    celery_app.control.purge()
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wanzhou_jobs", "worker", "-P", "prefork", "-c", "1",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"restart-{port_tag()}@%h"],
-            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
 
     def beat_at():
         with psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=True) as db:
@@ -195,22 +189,12 @@ def test_a_worker_holding_a_connection_serves_the_next_task_after_a_restart(
             time.sleep(0.2)
         raise AssertionError("no heartbeat stored:\n" + log.read_text(errors="replace")[-3000:])
 
-    try:
-        deadline = time.monotonic() + 60
-        while b"ready." not in log.read_bytes():
-            assert time.monotonic() < deadline and worker.poll() is None, log.read_text(errors="replace")
-            time.sleep(0.2)
+    with prefork_worker_running(env, log, f"restart-{port_tag()}") as worker:
         first = heartbeat_after(None)  # the pool process now holds a connection
         cluster.pg_ctl("restart", "-m", "fast")
         cluster.wait_ready()
         second = heartbeat_after(first)
         third = heartbeat_after(second)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     assert first < second < third
 
 

@@ -8,8 +8,6 @@ and imported once: every row is new (the dead attempt wrote nothing), none is wr
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
@@ -21,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from conftest import _database_url_for_subprocess
-from wanzhou_jobs.celery import app as celery_app
+from tests.faults.celery_worker import prefork_worker_running
 from workers.models import Employment, ImportBatch, Worker
 from workers.returns import ASYNC_THRESHOLD
 from workers.tests.factories import make_id_number
@@ -46,23 +44,8 @@ def prefork_worker(transactional_db, tmp_path):
     env = dict(os.environ, DATABASE_URL=_database_url_for_subprocess(), REDIS_URL=settings.REDIS_URL)
     env.pop("TEST_DATABASE_NAME", None)
     log = tmp_path / "worker.log"
-    celery_app.control.purge()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wanzhou_jobs", "worker", "-P", "prefork", "-c", "1",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"kill-{uuid.uuid4().hex[:6]}@%h"],
-            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, 60, "the worker", 0.2)
-        assert proc.poll() is None, log.read_text(errors="replace")
+    with prefork_worker_running(env, log, f"kill-{uuid.uuid4().hex[:6]}") as proc:
         yield proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _pool_children(pid: int) -> list[int]:
