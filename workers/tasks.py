@@ -48,11 +48,10 @@ def _claim(batch_id: int, from_status: str, to_status: str) -> ImportBatch | Non
         if batch is None or batch.status != from_status:
             return None
         if batch.attempts >= MAX_ATTEMPTS:
-            batch.status = ImportBatch.Status.FAILED
-            batch.finished_at = timezone.now()
+            returns.batch_move(batch, ImportBatch.Status.FAILED, finished_at=timezone.now())
             batch.save(update_fields=["status", "finished_at"])
             return None
-        batch.status = to_status
+        returns.batch_move(batch, to_status)
         batch.save(update_fields=["status"])
         return batch
 
@@ -92,8 +91,11 @@ def return_import(batch_id: int, user_id: int) -> None:
         if not alone:
             return  # another process is importing it right now
         if connection.vendor == "postgresql":
-            ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.IMPORTING).update(
-                status=ImportBatch.Status.QUEUED, rows_processed=0
+            returns.batches_move(
+                ImportBatch.objects.filter(pk=batch_id),
+                ImportBatch.Status.IMPORTING,
+                ImportBatch.Status.QUEUED,
+                rows_processed=0,
             )
         batch = _claim(batch_id, ImportBatch.Status.QUEUED, ImportBatch.Status.QUEUED)
         if batch is not None:
@@ -105,9 +107,12 @@ def returns_cleanup() -> None:
     """Delete uploaded files (personal data) that no batch needs any more (older than a day), and mark
     batches whose worker died mid-run as failed (the import is one transaction, so nothing half-written)."""
     stuck = timezone.now() - timedelta(hours=1)
-    ImportBatch.objects.filter(
-        status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING], created_at__lt=stuck
-    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+    returns.batches_move(
+        ImportBatch.objects.filter(created_at__lt=stuck),
+        [ImportBatch.Status.VALIDATING, ImportBatch.Status.IMPORTING],
+        ImportBatch.Status.FAILED,
+        finished_at=timezone.now(),
+    )
     cutoff = timezone.now() - FILE_TTL
     for batch in ImportBatch.objects.filter(created_at__lt=cutoff).exclude(stored_path=""):
         returns.return_file_discard(batch)  # the upload and the plan its preview kept

@@ -294,9 +294,7 @@ def return_confirm(request, pk: int):
         raise PermissionDenied(returns.BATCH_NOT_YOURS)
     try:
         if batch.rows_total > returns.ASYNC_THRESHOLD or tasks.worker_runs_tasks():
-            ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
-                status=ImportBatch.Status.QUEUED, rows_processed=0
-            )
+            returns.return_queue(batch=batch)
             tasks.run_soon(tasks.return_import, batch.pk, request.user.pk)
         else:
             batch = returns.return_import(batch=batch, acting_user=request.user)

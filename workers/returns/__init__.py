@@ -18,6 +18,7 @@ from .batches import (
     return_discard,
     return_file_discard,
     return_import,
+    return_queue,
     return_retry,
     return_rollback,
     return_run,
@@ -63,8 +64,13 @@ from .plan import (
     Plan,
     RowIssue,
 )
+from .states import TRANSITIONS, BatchMoveError, batch_move, batches_move
 
 __all__ = [
+    "TRANSITIONS",
+    "BatchMoveError",
+    "batch_move",
+    "batches_move",
     "ASYNC_THRESHOLD",
     "BATCH_NOT_YOURS",
     "BATCH_WRONG_STATE",
@@ -107,6 +113,7 @@ __all__ = [
     "return_discard",
     "return_file_discard",
     "return_import",
+    "return_queue",
     "return_map_columns",
     "return_plan",
     "return_retry",

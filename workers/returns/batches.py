@@ -43,6 +43,7 @@ from .plan import (
     Plan,
     RowIssue,
 )
+from .states import batch_move, batches_move
 from .stored import KeptPlan, plan_drop, plan_keep, plan_load, plan_still_holds
 from .write import _counted_from, _write
 
@@ -169,11 +170,25 @@ def return_validate(*, batch: ImportBatch, acting_user) -> Plan:
     plan = return_plan(acting_user=acting_user, path=path, batch=batch, progress=_progress_updater(batch))
     _store_plan(batch, plan)
     plan_keep(batch, plan, acting_user=acting_user)  # the confirm writes it without reading the file again
-    batch.status = ImportBatch.Status.VALIDATED if plan.ok else ImportBatch.Status.REJECTED
-    if not plan.ok:
-        batch.finished_at = timezone.now()
+    if plan.ok:
+        batch_move(batch, ImportBatch.Status.VALIDATED)
+    else:
+        batch_move(batch, ImportBatch.Status.REJECTED, finished_at=timezone.now())
     batch.save()
     return plan
+
+
+def return_queue(*, batch: ImportBatch) -> bool:
+    """A checked batch waits for the worker to import it (its page shows it queued); False if it was no
+    longer checked-and-waiting (confirmed twice, discarded meanwhile): the import then refuses it."""
+    return bool(
+        batches_move(
+            ImportBatch.objects.filter(pk=batch.pk),
+            ImportBatch.Status.VALIDATED,
+            ImportBatch.Status.QUEUED,
+            rows_processed=0,
+        )
+    )
 
 
 def return_import(*, batch: ImportBatch, acting_user) -> ImportBatch:
@@ -193,14 +208,12 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
             ImportBatch.Status.UPLOADED,
         }:
             raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
-        batch.status = ImportBatch.Status.IMPORTING
-        batch.attempts += 1
+        batch_move(batch, ImportBatch.Status.IMPORTING, attempts=batch.attempts + 1)
         batch.save(update_fields=["status", "attempts"])
     path = Path(batch.stored_path)
     if not path.exists():
         plan = Plan(errors=[RowIssue(0, "", "", str(FILE_GONE))])
-        batch.status = ImportBatch.Status.FAILED
-        batch.errors = [e.as_dict() for e in plan.errors]
+        batch_move(batch, ImportBatch.Status.FAILED, errors=[e.as_dict() for e in plan.errors])
         batch.save()
         return batch, plan
     kept = plan_load(batch, acting_user=acting_user)
@@ -228,8 +241,7 @@ def _import(*, batch: ImportBatch, acting_user) -> tuple[ImportBatch, Plan]:
             return batch, plan
     plan_drop(batch)  # the file stays a day for its error list; a plan it was refused on is of no use
     _store_plan(batch, plan)
-    batch.finished_at = timezone.now()
-    batch.status = ImportBatch.Status.REJECTED
+    batch_move(batch, ImportBatch.Status.REJECTED, finished_at=timezone.now())
     batch.save()
     return batch, plan
 
@@ -276,7 +288,7 @@ def _write_batch(plan: Plan, *, batch: ImportBatch, acting_user, checked: str) -
     _store_plan(batch, plan)
     batch.finished_at = timezone.now()
     _write(plan, acting_user=acting_user, batch=batch)
-    batch.status = ImportBatch.Status.IMPORTED
+    batch_move(batch, ImportBatch.Status.IMPORTED)
     batch.save()
     audit.audit_event(
         "return_import",
@@ -321,7 +333,7 @@ def return_run(
         )
         plan = return_plan(acting_user=acting_user, path=Path(path), batch=batch)
         _store_plan(batch, plan)
-        batch.status = ImportBatch.Status.VALIDATED if plan.ok else ImportBatch.Status.REJECTED
+        batch_move(batch, ImportBatch.Status.VALIDATED if plan.ok else ImportBatch.Status.REJECTED)
         return batch, plan
     with open(path, "rb") as handle:
         batch = return_upload(
@@ -349,8 +361,7 @@ def return_discard(*, batch: ImportBatch, acting_user) -> ImportBatch:
     if batch.status != ImportBatch.Status.VALIDATED:
         raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
     return_file_discard(batch)
-    batch.status = ImportBatch.Status.DISCARDED
-    batch.finished_at = timezone.now()
+    batch_move(batch, ImportBatch.Status.DISCARDED, finished_at=timezone.now())
     with audit.audit_context(actor=acting_user):
         batch.save(update_fields=["status", "finished_at", "stored_path"])
         audit.audit_event("return_discard", obj=batch, actor=acting_user, detail={"rows": batch.rows_total})
@@ -371,11 +382,16 @@ def return_retry(*, batch: ImportBatch, acting_user) -> ImportBatch:
     if not batch.stored_path or not Path(batch.stored_path).exists():
         raise ValidationError(FILE_GONE)
     plan_drop(batch)  # checked again from the file
-    batch.status = ImportBatch.Status.UPLOADED
-    batch.attempts = 0
-    batch.errors, batch.warnings, batch.preview = [], [], []
-    batch.rows_processed = 0
-    batch.finished_at = None
+    batch_move(
+        batch,
+        ImportBatch.Status.UPLOADED,
+        attempts=0,
+        errors=[],
+        warnings=[],
+        preview=[],
+        rows_processed=0,
+        finished_at=None,
+    )
     with audit.audit_context(actor=acting_user):
         batch.save(
             update_fields=[
@@ -442,10 +458,13 @@ def return_rollback(*, batch: ImportBatch, acting_user, reason: str) -> ImportBa
         removed_people = orphans.delete()[1].get(Worker._meta.label, 0)
     Tombstone.objects.bulk_create(tombstones, batch_size=2000)
     Worker.objects.filter(pk__in=touched).update(updated_at=timezone.now())
-    batch.status = ImportBatch.Status.ROLLED_BACK
-    batch.rolled_back_by = acting_user
-    batch.rolled_back_at = timezone.now()
-    batch.rollback_reason = reason.strip()
+    batch_move(
+        batch,
+        ImportBatch.Status.ROLLED_BACK,
+        rolled_back_by=acting_user,
+        rolled_back_at=timezone.now(),
+        rollback_reason=reason.strip(),
+    )
     with audit.audit_context(actor=acting_user):
         batch.save()
         audit.audit_event(

@@ -17,6 +17,7 @@ from .. import resources as R
 from ..models import ImportBatch, ReturnColumnMapping
 from .batches import return_validate
 from .plan import BATCH_NOT_YOURS, BATCH_WRONG_STATE, FILE_GONE, Plan
+from .states import batch_move
 
 
 @dataclass
@@ -79,7 +80,7 @@ def return_map_columns(
         batch.column_map = dict(mapping)
         batch.errors, batch.finished_at = [], None
         if not validate:
-            batch.status = ImportBatch.Status.UPLOADED
+            batch_move(batch, ImportBatch.Status.UPLOADED)
         batch.save(update_fields=["column_map", "errors", "finished_at", "status"])
         if batch.township_id is not None:
             key, keys = R.headers_fingerprint(mapping)
