@@ -347,7 +347,8 @@ class Employment(ConstraintMessages, models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+    # Read through employment_feed_order, which serves every scan by `updated_at` (issue 24).
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # Rule 4.1: the township of the worker's registration on the start date, derived from the worker's
     # RegistrationPeriod rows and kept in step by every write (employment_record, the import, worker_move).
     # Every count reads it, so a later move never changes an earlier period's figures.
@@ -376,6 +377,9 @@ class Employment(ConstraintMessages, models.Model):
             ),
             # The job list's default order (-start_date, -id), read backwards (issue 27).
             models.Index(fields=["start_date", "id"], name="employment_start_order"),
+            # The API feed's keyset (updated_at, id): a page starts at its cursor in the index even inside
+            # the thousands of rows an import stamps with one `updated_at` (issue 24).
+            models.Index(fields=["updated_at", "id"], name="employment_feed_order"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Field, Func, QuerySet, Value
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from targets.scoping import Scope
@@ -59,15 +60,27 @@ WORKERS = Feed("workers", WORKER_FIELDS, _WORKER_VALUES, worker_row, worker_quer
 LIVE_RANK, TOMBSTONE_RANK = 0, 1
 
 
+class _Row(Func):
+    """A row value `(a, b)`, compared as a whole."""
+
+    function = ""
+    output_field = Field()
+
+
 def _after(qs: QuerySet, field: str, rank: int, cursor: tuple[datetime, int, int]) -> QuerySet:
-    """Rows of a source of rank `rank` whose key (field, rank, id) is past `cursor`. Written so that an index
-    on `field` serves it (`field >= ts` is the index condition, the rest a filter)."""
+    """Rows of a source of rank `rank` whose key (field, rank, id) is past `cursor`. Within the cursor's own
+    source the condition is the row comparison `(field, id) > (ts, pk)`: PostgreSQL makes it one index
+    condition on an index on (field, id), so a page starts at the cursor however many rows share its
+    timestamp (a whole import has one `updated_at`), where `field >= ts AND (field > ts OR id > pk)` reads
+    the tie from its first row. SQLite compares row values the same way."""
     ts, cursor_rank, pk = cursor
     if cursor_rank < rank:
         return qs.filter(**{f"{field}__gte": ts})
     if cursor_rank > rank:
         return qs.filter(**{f"{field}__gt": ts})
-    return qs.filter(Q(**{f"{field}__gte": ts}) & (Q(**{f"{field}__gt": ts}) | Q(pk__gt=pk)))
+    meta = qs.model._meta
+    values = _Row(Value(ts, output_field=meta.get_field(field)), Value(pk, output_field=meta.pk))
+    return qs.filter(GreaterThan(_Row(F(field), F("pk")), values))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -169,8 +182,9 @@ def pg_live_page(
             where.append("e.updated_at > %s")
             params.append(ts)
         else:
-            where.append("e.updated_at >= %s AND (e.updated_at > %s OR e.id > %s)")
-            params += [ts, ts, pk]
+            # The row comparison is one index condition on employment_feed_order (see `_after`).
+            where.append("(e.updated_at, e.id) > (%s, %s)")
+            params += [ts, pk]
     columns = _pg_columns(unmasked)
     inner = ", ".join(f"{expression} AS {name}" for name, expression in columns)
     outer = ", ".join(f"p.{name}" for name, _expression in columns)

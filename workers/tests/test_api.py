@@ -251,6 +251,35 @@ def test_sync_exact_when_records_change_between_pages(client, token, township_a,
     assert walk(client, token, cursor=cursor)[2] == []
 
 
+@pytest.mark.parametrize("path", [EMPLOYMENTS, WORKERS])
+def test_pages_inside_one_instant_shared_by_many_rows_serve_each_once_in_order(
+    client, token, township_a, path
+):
+    """An import stamps one `updated_at` on all its rows (issue 24): pages that start and end inside that tie,
+    and inside tombstones sharing its instant, serve every item exactly once in the feed's order (timestamp,
+    live before tombstone, id) — the keyset (updated_at, id) > cursor, not the timestamp alone."""
+    jobs(8, township_a)
+    model, kind = (
+        (Employment, Tombstone.Kind.EMPLOYMENT) if path == EMPLOYMENTS else (Worker, Tombstone.Kind.WORKER)
+    )
+    instant = timezone.now() - timedelta(hours=1)
+    ids = sorted(model.objects.values_list("id", flat=True))
+    model.objects.update(updated_at=instant)
+    # The smallest id changed last, the largest first: the timestamp orders before the id does.
+    model.objects.filter(pk=ids[0]).update(updated_at=instant + timedelta(seconds=1))
+    model.objects.filter(pk=ids[-1]).update(updated_at=instant - timedelta(seconds=1))
+    gone = [900003, 900002, 900001]  # tombstones in id order, their object ids descending
+    for object_id in gone:
+        Tombstone.objects.create(kind=kind, object_id=object_id, township=township_a, start_year=2025)
+    Tombstone.objects.update(deleted_at=instant)
+    expected = [(ids[-1], False), *[(pk, False) for pk in ids[1:-1]], *[(pk, True) for pk in gone]]
+    expected.append((ids[0], False))
+    for page_size in (1, 4):
+        _, cursor, seen = walk(client, token, path, page_size=page_size)
+        assert [(item["id"], item["deleted"]) for item in seen] == expected
+        assert walk(client, token, path, cursor=cursor)[2] == []
+
+
 def test_a_changed_worker_reaches_employment_clients(client, token, township_a, bureau_user):
     """An employment record carries the worker's name, phone, township and categories: when they change, an
     employments-only client must receive the record again."""
