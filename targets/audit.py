@@ -161,10 +161,6 @@ def audit_context(*, door: str | None = None, actor=None, batch: int | None = No
         _context.reset(token)
 
 
-def current_door() -> str | None:
-    return (_context.get() or {}).get("door")
-
-
 @receiver(pre_save, sender=LogEntry, dispatch_uid="wz_audit_fill")
 def _fill_entry(sender, instance: LogEntry, **kwargs):
     """Every entry gets the actor, address and door of the surrounding `audit_context`."""

@@ -45,7 +45,6 @@ from .training import (
     ensure_course_visible,
     follow_up_until,
     participant_add,
-    participant_remove,
     participant_update,
 )
 from .welfare_posts import (
@@ -102,7 +101,6 @@ __all__ = [
     "ensure_course_visible",
     "participant_add",
     "participant_update",
-    "participant_remove",
     # recruitment
     "EVENT_MODE_INVALID",
     "HIRES_EXCEED_ATTENDEES",

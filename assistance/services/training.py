@@ -141,10 +141,3 @@ def participant_update(
     locked.completed, locked.certificate = completed, certificate
     locked.save()
     return locked
-
-
-@transaction.atomic
-def participant_remove(*, acting_user, participation: Participation) -> None:
-    locked = Participation.objects.select_for_update().select_related("worker").get(pk=participation.pk)
-    ensure_township_writable(acting_user, locked.worker.township_id)
-    locked.delete()

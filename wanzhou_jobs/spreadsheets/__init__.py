@@ -87,7 +87,7 @@ from .formats import ACCEPTED_EXTENSIONS, check_file_name, detect_format
 from .headers import Column, HeaderMissing, header_key
 from .inspection import inspect_xlsx
 from .reading import read_columns, read_rows
-from .writing import csv_bom, csv_safe, safe_cell, safe_cell_value, write_safe_row, write_xlsx
+from .writing import csv_safe, safe_cell, safe_cell_value, write_safe_row, write_xlsx
 
 __all__ = [
     "ACCEPTED_EXTENSIONS",
@@ -147,7 +147,6 @@ __all__ = [
     "YES_NO_INVALID",
     "check_file_name",
     "clean_text",
-    "csv_bom",
     "csv_safe",
     "detect_format",
     "header_key",

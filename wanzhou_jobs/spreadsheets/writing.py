@@ -78,11 +78,6 @@ def csv_safe(value) -> str:
     return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
 
 
-def csv_bom() -> str:
-    """UTF-8 byte-order mark, so Chinese Excel opens a CSV as UTF-8 (THREATS E7)."""
-    return "\ufeff"
-
-
 def _sheet_title(title, used: set[str]) -> str:
     base = _SHEET_TITLE_FORBIDDEN.sub("_", clean_text(title)).strip("'")[:31] or "Sheet"
     candidate, counter = base, 1

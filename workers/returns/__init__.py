@@ -14,7 +14,6 @@ header is not found). Import from here.
 
 from .batches import (
     SameFile,
-    errors_by_row,
     return_discard,
     return_file_discard,
     return_import,
@@ -107,7 +106,6 @@ __all__ = [
     "SINCE_MOVE",
     "SINCE_RECORD",
     "TOWNSHIP_MISMATCH",
-    "errors_by_row",
     "remembered_mapping",
     "return_columns",
     "return_discard",

@@ -5,7 +5,6 @@ list the pages show."""
 import hashlib
 import logging
 import secrets
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -492,10 +491,3 @@ def return_summary(batch: ImportBatch) -> str:
     if batch.status == ImportBatch.Status.REJECTED:
         summary += str(_("整份文件没有写入，请改正后重新上传。"))
     return summary
-
-
-def errors_by_row(batch: ImportBatch) -> dict[int, list[dict]]:
-    grouped = defaultdict(list)
-    for issue in batch.errors:
-        grouped[issue["row"]].append(issue)
-    return dict(grouped)
