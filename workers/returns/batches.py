@@ -19,6 +19,7 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import progress_mark_dirty, quarter_of
+from wanzhou_jobs.bulk import StartedInsert
 from wanzhou_jobs.spreadsheets import check_file_name
 
 from ..models import (
@@ -44,7 +45,7 @@ from .plan import (
 )
 from .states import batch_move, batches_move
 from .stored import KeptPlan, plan_drop, plan_keep, plan_load, plan_still_holds
-from .write import _counted_from, _write
+from .write import _WORKER_COLUMNS, _counted_from, _worker_rows, _write
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +273,18 @@ def _write_kept(kept: KeptPlan, *, batch: ImportBatch, acting_user) -> bool:
         ):
             if not plan_still_holds(kept, acting_user=acting_user):
                 return False
-            _write_batch(kept.plan, batch=batch, acting_user=acting_user, checked="preview")
+            # The new people go in (and PostgreSQL checks their keys) while the jobs are decoded.
+            plan = kept.plan
+            creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+            started = StartedInsert(
+                Worker, _WORKER_COLUMNS, _worker_rows(plan.new_workers, plan.id_infos, batch, creator_id)
+            )
+            plan.workers_written = set(plan.new_workers)
+            try:
+                kept.jobs()
+            finally:
+                started.wait()
+            _write_batch(plan, batch=batch, acting_user=acting_user, checked="preview")
     except IntegrityError:
         logger.info(
             "import batch %s: a row of its kept plan was registered meanwhile; checked again", batch.pk

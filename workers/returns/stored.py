@@ -46,7 +46,7 @@ from .plan import Plan
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the layout below changes: older kept plans are then ignored (a full check)
+FORMAT = 2  # bump when the layout below changes: older kept plans are then ignored (a full check)
 SUFFIX = ".plan"
 _SALT = "wanzhou_jobs.workers.returns.stored"
 _MAC_BYTES = 32
@@ -204,6 +204,8 @@ def plan_keep(batch: ImportBatch, plan: Plan, *, acting_user) -> None:
                 entry["phone"],
                 entry["village"],
                 sorted(entry["flags"]),
+                plan.id_infos[id_number].sex,
+                plan.id_infos[id_number].birth_date.isoformat(),
             ]
             for id_number, entry in plan.new_workers.items()
         ],
@@ -221,9 +223,27 @@ def plan_keep(batch: ImportBatch, plan: Plan, *, acting_user) -> None:
 
 @dataclass
 class KeptPlan:
+    """A loaded plan: the people are decoded at once (their insert starts first), the jobs by `jobs()`,
+    while the people go in."""
+
     plan: Plan
     reads: Reads
     digests: dict[str, str]
+    _new_jobs: list
+    _changed_jobs: list
+    _industries: dict
+    _townships: dict
+
+    def jobs(self) -> None:
+        """Decode the jobs (no query: it runs while the people's insert holds the connection)."""
+        industries, townships = self._industries, self._townships
+        self.plan.new_jobs = [
+            (id_number, _data(row, industries, townships), key) for id_number, key, *row in self._new_jobs
+        ]
+        self.plan.changed_jobs = [
+            (SimpleNamespace(pk=pk), _data(row, industries, townships)) for pk, *row in self._changed_jobs
+        ]
+        self._new_jobs = self._changed_jobs = []
 
 
 def plan_load(batch: ImportBatch, *, acting_user) -> KeptPlan | None:
@@ -247,7 +267,6 @@ def plan_load(batch: ImportBatch, *, acting_user) -> KeptPlan | None:
     ):
         return None
     townships = Township.objects.in_bulk()
-    industries = Industry.objects.in_bulk()
     plan = Plan(
         rows_total=body["rows_total"],
         warnings=body["warnings"],
@@ -257,7 +276,7 @@ def plan_load(batch: ImportBatch, *, acting_user) -> KeptPlan | None:
         known_workers=body["known_workers"],
         employer_codes=body["employer_codes"],
     )
-    for id_number, name, township, phone, village, flags in body["new_workers"]:
+    for id_number, name, township, phone, village, flags, sex, birth in body["new_workers"]:
         plan.new_workers[id_number] = {
             "name": name,
             "township": townships[township],
@@ -265,15 +284,17 @@ def plan_load(batch: ImportBatch, *, acting_user) -> KeptPlan | None:
             "village": village,
             "flags": dict.fromkeys(flags, True),
         }
+        plan.id_infos[id_number] = SimpleNamespace(sex=sex, birth_date=date.fromisoformat(birth))
     plan.worker_updates = {pk: changes for pk, changes in body["worker_updates"]}
-    plan.new_jobs = [
-        (id_number, _data(row, industries, townships), key) for id_number, key, *row in body["new_jobs"]
-    ]
-    plan.changed_jobs = [
-        (SimpleNamespace(pk=pk), _data(row, industries, townships)) for pk, *row in body["changed_jobs"]
-    ]
-    reads = Reads(**body["reads"])
-    return KeptPlan(plan=plan, reads=reads, digests=body["digests"])
+    return KeptPlan(
+        plan=plan,
+        reads=Reads(**body["reads"]),
+        digests=body["digests"],
+        _new_jobs=body["new_jobs"],
+        _changed_jobs=body["changed_jobs"],
+        _industries=Industry.objects.in_bulk(),
+        _townships=townships,
+    )
 
 
 def plan_still_holds(kept: KeptPlan, *, acting_user) -> bool:
