@@ -196,6 +196,7 @@ def _check_rows(
         _plan_employer_codes(plan, valid_rows, employers_by_key)
         candidates = [c for c in plan.candidates if not c[0].errors]
         _plan_jobs(plan, candidates, existing, changed_people, locks=locks, current=current)
+        plan.candidates = []  # they hold the parsed rows, which the plan no longer needs
     finally:
         if started is not None:
             started.wait()  # before the next query; a database error (a person inserted meanwhile) is raised
