@@ -42,6 +42,7 @@ from wanzhou_jobs.bulk import filter_in
 
 from ..models import Employer, Employment, ImportBatch, Worker
 from ..services import EmploymentData
+from ..validators import id_number_info
 from .plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -204,10 +205,11 @@ def plan_keep(batch: ImportBatch, plan: Plan, *, acting_user) -> None:
                 entry["phone"],
                 entry["village"],
                 sorted(entry["flags"]),
-                plan.id_infos[id_number].sex,
-                plan.id_infos[id_number].birth_date.isoformat(),
+                info.sex,
+                info.birth_date.isoformat(),
             ]
             for id_number, entry in plan.new_workers.items()
+            for info in [plan.id_infos.get(id_number) or id_number_info(id_number)]
         ],
         "worker_updates": [[pk, changes] for pk, changes in plan.worker_updates.items()],
         "employer_codes": plan.employer_codes,
