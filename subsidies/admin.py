@@ -3,6 +3,7 @@ listed scoped to the user's township (`ScopedAdminMixin`) and read-only — ever
 and their services, and the bulk actions here call the same services, one application at a time.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -13,7 +14,8 @@ from targets.admin_scoping import ScopedAdminMixin, ScopedTownshipFilter
 from targets.scoping import scope_for
 
 from . import services
-from .models import Application, ApplicationEvent, SubsidyKind, SubsidyKindYear
+from .models import Application, ApplicationEvent, CapScopeChange, SubsidyKind, SubsidyKindYear
+from .services.scopes import scope_change_check
 
 Action = ApplicationEvent.Action
 
@@ -48,19 +50,85 @@ class SubsidyKindYearInline(admin.TabularInline):
         return False
 
 
+class CapScopeChangeInline(admin.TabularInline):
+    """The log of the kind's cap scope (read only: changes go through `kind_cap_scope_set`)."""
+
+    model = CapScopeChange
+    extra = 0
+    fields = ["changed_at", "changed_by", "from_scope", "to_scope", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("subsidies.view_subsidykind")
+
+
+class SubsidyKindForm(forms.ModelForm):
+    scope_reason = forms.CharField(
+        label=_("修改计算范围的原因"),
+        max_length=300,
+        required=False,
+        help_text=_("修改“上限计算范围”时必填，记入变更记录"),
+    )
+
+    class Meta:
+        model = SubsidyKind
+        fields = ["name", "source", "description", "active", "sort_order", "cap_scope"]
+
+    def clean(self):
+        data = super().clean()
+        if "cap_scope" in self.changed_data and self.instance.pk:
+            try:
+                scope_change_check(
+                    kind=self.instance, scope=data.get("cap_scope"), reason=data.get("scope_reason", "")
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return data
+
+
 @admin.register(SubsidyKind)
 class SubsidyKindAdmin(admin.ModelAdmin):
-    list_display = ["name", "rule", "active", "source"]
+    form = SubsidyKindForm
+    list_display = ["name", "rule", "cap_scope", "active", "source"]
     list_filter = ["rule", "active"]
-    inlines = [SubsidyKindYearInline]
+    inlines = [SubsidyKindYearInline, CapScopeChangeInline]
     readonly_fields = ["code", "rule"]
-    fields = ["code", "name", "rule", "source", "description", "active", "sort_order"]
+    fields = [
+        "code",
+        "name",
+        "rule",
+        "cap_scope",
+        "scope_reason",
+        "source",
+        "description",
+        "active",
+        "sort_order",
+    ]
 
     def has_add_permission(self, request):
         return False  # kinds come from `load_reference_data`; their rules are code
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The scope changes only through its service (role, reason, log); the rest is a plain edit.
+        new_scope = obj.cap_scope
+        if change and "cap_scope" in form.changed_data:
+            obj.cap_scope = form.initial["cap_scope"]
+        super().save_model(request, obj, form, change)
+        if change and "cap_scope" in form.changed_data:
+            services.kind_cap_scope_set(
+                acting_user=request.user, kind=obj, scope=new_scope, reason=form.cleaned_data["scope_reason"]
+            )
 
 
 class EventInline(admin.TabularInline):

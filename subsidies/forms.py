@@ -73,6 +73,15 @@ class ApplicationForm(forms.Form):
     township = forms.ModelChoiceField(
         label=_("所属镇乡街道"), queryset=Township.objects.none(), required=False
     )
+    entity_code = forms.CharField(
+        label=_("所创办市场主体的统一社会信用代码或注册号"),
+        max_length=30,
+        required=False,
+        help_text=_(
+            "创业补贴按所创办的市场主体（个体工商户或企业）计算上限；台账中该单位已有统一社会信用代码时可不填，"
+            "申请人创办了多个市场主体时填写本次申请的那一个"
+        ),
+    )
     subject_name = forms.CharField(label=_("名称"), max_length=100, required=False)
     park_stage = forms.ChoiceField(
         label=_("园区补贴阶段"), choices=[("", "—")] + ParkStage.choices, required=False
@@ -132,7 +141,9 @@ class ApplicationForm(forms.Form):
             keep.add("employer_ref")
         if set(allowed) - {ApplicantType.WORKER}:
             keep.add("township")
-        if rule == Rule.HIRING:
+        if rule == Rule.STARTUP:
+            keep.add("entity_code")
+        elif rule == Rule.HIRING:
             keep = (keep - {"amount_requested"}) | {"lines_text"}
         elif rule == Rule.LOAN_INTEREST:
             keep |= {"loan_contract_no", "lender", "principal", "interest_paid", "period_start", "period_end"}
@@ -155,6 +166,7 @@ class ApplicationForm(forms.Form):
             for name in (
                 "year",
                 "applicant_type",
+                "entity_code",
                 "subject_name",
                 "park_stage",
                 "certified_on",
@@ -223,11 +235,13 @@ class ApplicationForm(forms.Form):
         worker = data.get("worker")
         employment = None
         if self.kind.rule == Rule.STARTUP and worker is not None:
-            employment = (
-                Employment.objects.filter(worker=worker, form=EmploymentForm.SELF_EMPLOYED)
-                .select_related("employer")
-                .order_by("-start_date", "-id")
-                .first()
+            startups = Employment.objects.filter(
+                worker=worker, form=EmploymentForm.SELF_EMPLOYED
+            ).select_related("employer")
+            code = "".join((data.get("entity_code") or "").split()).upper()
+            # The market entity named by its code, else the founder's latest one.
+            employment = (code and startups.filter(employer__credit_code=code).first()) or (
+                startups.order_by("-start_date", "-id").first()
             )
             if employment is None:
                 raise ValidationError({"worker_id_number": NO_STARTUP_JOB})
@@ -240,6 +254,7 @@ class ApplicationForm(forms.Form):
             worker=worker,
             employer=data.get("employer"),
             employment=employment,
+            entity_code=data.get("entity_code") or "",
             subject_name=data.get("subject_name") or "",
             loan_contract_no=data.get("loan_contract_no") or "",
             lender=data.get("lender") or "",

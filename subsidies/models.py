@@ -6,6 +6,13 @@ Sources: the Wanzhou plan (seeds/000_…, 万州人社发〔2025〕64号) key ta
 ≤ 50 万元/个); the city document (seeds/004_…, 渝人社规〔2026〕6号) §5, §9, §11–13 for the kinds whose caps
 bureau staff set per year. The rules themselves live in `subsidies.rules`; this module holds the data
 and the invariants the database can keep.
+
+What each cap counts (issue 20) is data on the kind (`SubsidyKind.cap_scope`), read as the plan writes it:
+
+    "对符合条件的农村自主创业者和返乡农民工创办市场主体，给予最高8000元/户的创业补贴" — 户 is the market entity
+    created (个体工商户 or enterprise, `Application.entity_code`), not the family household;
+    "对招用重庆籍农民工的企业，按政策给予最高1000元/人的农民工就业补贴" — per person; the seed names no
+    yearly renewal, so once per worker over the plan, whichever employer.
 """
 
 from django.conf import settings
@@ -21,12 +28,50 @@ from workers.models import Employer, Employment, Household, Worker
 class Rule(models.TextChoices):
     """How a kind's cap is computed (see `subsidies.rules`)."""
 
-    STARTUP = "startup", _("创业补贴（每户上限）")
-    HIRING = "hiring", _("农民工就业补贴（每人每年一次）")
+    STARTUP = "startup", _("创业补贴（每个市场主体上限）")
+    HIRING = "hiring", _("农民工就业补贴（每人上限）")
     LOAN_INTEREST = "loan_interest", _("创业担保贷款贴息（实付利息 50%）")
     PARK = "park", _("返乡创业园区（一次性 + 后续三年）")
     LABOUR_BRAND = "labour_brand", _("劳务品牌奖补（每个品牌上限）")
     YEARLY_CAP = "yearly_cap", _("每个对象每年上限（由区人力社保局设定）")
+
+
+#: The plan's years (seeds/000_…: 2025—2027); a cap "over the plan" counts the applications of these years.
+PLAN_YEARS = (2025, 2026, 2027)
+
+
+class CapScope(models.TextChoices):
+    """What a kind's cap counts: whose claims are summed (person, market entity, brand, applicant) and over
+    which period (one year or the whole plan). Bureau staff change it with a reason (`CapScopeChange`)."""
+
+    PERSON_PLAN = "person_plan", _("每人方案期内（2025—2027年）合计")
+    PERSON_YEAR = "person_year", _("每人每年")
+    ENTITY_PLAN = "entity_plan", _("每个市场主体方案期内合计")
+    ENTITY_YEAR = "entity_year", _("每个市场主体每年")
+    SUBJECT_PLAN = "subject_plan", _("每个品牌方案期内合计")
+    SUBJECT_YEAR = "subject_year", _("每个品牌每年")
+    APPLICANT_PLAN = "applicant_plan", _("每个申请对象方案期内合计")
+    APPLICANT_YEAR = "applicant_year", _("每个申请对象每年")
+    FIXED = "fixed", _("按政策规则（贴息按实付利息；园区按认定阶段）")
+
+
+#: The scopes each rule may take, the first its default. The loan interest and the parks keep the
+#: structure their seed sentences give them.
+RULE_SCOPES = {
+    Rule.STARTUP: (CapScope.ENTITY_PLAN, CapScope.ENTITY_YEAR, CapScope.PERSON_PLAN, CapScope.PERSON_YEAR),
+    Rule.HIRING: (CapScope.PERSON_PLAN, CapScope.PERSON_YEAR),
+    Rule.LOAN_INTEREST: (CapScope.FIXED,),
+    Rule.PARK: (CapScope.FIXED,),
+    Rule.LABOUR_BRAND: (CapScope.SUBJECT_PLAN, CapScope.SUBJECT_YEAR),
+    Rule.YEARLY_CAP: (CapScope.APPLICANT_YEAR, CapScope.APPLICANT_PLAN),
+}
+
+
+def _scope_fits_rule() -> Q:
+    condition = Q()
+    for rule, scopes in RULE_SCOPES.items():
+        condition |= Q(rule=rule.value, cap_scope__in=[s.value for s in scopes])
+    return condition
 
 
 class ApplicantType(models.TextChoices):
@@ -47,14 +92,54 @@ class SubsidyKind(models.Model):
     description = models.TextField(_("说明"), blank=True)
     active = models.BooleanField(_("受理申请"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    cap_scope = models.CharField(
+        _("上限计算范围"),
+        max_length=16,
+        choices=CapScope.choices,
+        default=CapScope.APPLICANT_YEAR,
+        help_text=_("上限按谁、按多长期间合计；修改须填写原因并留痕"),
+    )
 
     class Meta:
         verbose_name = _("补贴类别")
         verbose_name_plural = _("补贴类别")
         ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=_scope_fits_rule(), name="subsidy_kind_scope_fits_rule")
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CapScopeChange(models.Model):
+    """The log of a kind's cap scope: from, to, why, who, when. `changed_by` is empty for the migration that
+    first read the scopes as the plan writes them (issue 20)."""
+
+    kind = models.ForeignKey(
+        SubsidyKind, verbose_name=_("补贴类别"), on_delete=models.CASCADE, related_name="scope_changes"
+    )
+    from_scope = models.CharField(_("原计算范围"), max_length=16, choices=CapScope.choices, blank=True)
+    to_scope = models.CharField(_("新计算范围"), max_length=16, choices=CapScope.choices)
+    reason = models.CharField(_("修改原因"), max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("上限计算范围变更")
+        verbose_name_plural = _("上限计算范围变更")
+        ordering = ["changed_at", "id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_scope}→{self.to_scope}"
 
 
 class SubsidyKindYear(ConstraintMessages, models.Model):
@@ -71,7 +156,7 @@ class SubsidyKindYear(ConstraintMessages, models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "创业补贴为每户、就业补贴为每人、园区为一次性补贴、品牌为每个品牌；留空表示未设定，不能审核通过"
+            "按补贴类别的“上限计算范围”合计（创业补贴为每个市场主体、就业补贴为每人、园区为一次性补贴、品牌为每个品牌）；留空表示未设定，不能审核通过"
         ),
     )
     follow_up_cap = models.DecimalField(
@@ -177,6 +262,11 @@ class Application(ConstraintMessages, models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # 创业补贴: the market entity created (seeds/000_… task 7: "返乡农民工创办市场主体，给予最高8000元/户"),
+    # identified by its 统一社会信用代码 or, for an entity registered before it had one, its 注册号.
+    entity_code = models.CharField(
+        _("所创办市场主体统一社会信用代码或注册号"), max_length=18, blank=True, db_index=True
     )
     subject_name = models.CharField(_("园区或品牌名称"), max_length=100, blank=True)
     subject_key = models.CharField(_("规范化名称"), max_length=100, blank=True, editable=False, db_index=True)

@@ -2,17 +2,27 @@
 
 Sources (seeds/000_… task 7 and task 3; seeds/004_… §5, §9, §11–13):
 
-| rule          | applicant                          | cap                                                        |
+| rule          | applicant                          | cap (default scope; `SubsidyKind.cap_scope`)                |
 |---------------|------------------------------------|------------------------------------------------------------|
-| startup       | worker with a 自主创业 job at a     | ≤ cap per household, all members, whole plan period        |
-|               | market entity with a credit code   |                                                            |
-| hiring        | employer with a credit code        | ≤ cap per worker; a worker is claimed once a year          |
+| startup       | the founder (a worker) with a 自主创业 | ≤ cap per market entity created, whole plan period          |
+|               | job at the market entity           | (统一社会信用代码 or 注册号)                                |
+| hiring        | employer with a credit code        | ≤ cap per worker; a worker is claimed once over the plan   |
 | loan_interest | worker (个人) or employer (小微企业)| principal ≤ its cap; subsidy ≤ share × interest paid       |
 | park          | park                               | initial ≤ cap, once; follow-up ≤ follow_up_cap in the      |
 |               |                                    | three years after city-level certification                 |
-| labour_brand  | brand                              | ≤ cap per brand                                             |
+| labour_brand  | brand                              | ≤ cap per brand, whole plan period                          |
 | yearly_cap    | worker or employer                 | ≤ cap per beneficiary per year; no cap set → not approvable |
 
+The seed sentences, read as the plan writes them (issue 20):
+
+    创业补贴 — "对符合条件的农村自主创业者和返乡农民工创办市场主体，给予最高8000元/户的创业补贴" (000_… 任务七):
+    the sentence is about the market entity created, so 户 is that entity (个体工商户 or enterprise), not the
+    family household; its founder applies, and needs no family household in the ledger.
+    农民工就业补贴 — "对招用重庆籍农民工的企业，按政策给予最高1000元/人的农民工就业补贴" (000_… 任务七): per
+    person, with no yearly renewal: once per worker over the plan, whichever employer claims.
+
+The scope of each cap (who is counted, over which period) is data on the kind, so bureau staff can change
+it with a logged reason (`services.kind_cap_scope_set`); `RULE_SCOPES` lists what each rule may take.
 Every kind may also have a yearly budget. `cap_checks` lists the caps that apply to an application with what
 is already committed (district-approved or later) elsewhere; the services compare the amount with them inside
 the transaction that holds the kind's row lock, so the sums cannot change underneath.
@@ -26,13 +36,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from workers.models import Employment, EmploymentForm
+from workers.validators import normalise_credit_code
 
 from . import selectors
 from .models import (
     COMMITTED_STATUSES,
     LIVE_STATUSES,
+    PLAN_YEARS,
     ApplicantType,
     Application,
+    CapScope,
     ParkStage,
     Rule,
     Status,
@@ -57,6 +70,13 @@ WORKER_CLAIM_PENDING = _(
     "{name}（{id_number}）{year}年已列入“{employer}”的{kind}申请（{number}，审核中），每人每年只能申领一次。"
 )
 WORKER_CLAIMED = _("{name}（{id_number}）{year}年已由“{employer}”申领{kind}，每人每年只能申领一次。")
+WORKER_CLAIM_PENDING_PLAN = _(
+    "{name}（{id_number}）已列入“{employer}”的{kind}申请（{number}，{year}年，审核中），"
+    "方案期内（{first}—{last}年）每人只能申领一次。"
+)
+WORKER_CLAIMED_PLAN = _(
+    "{name}（{id_number}）已于{year}年由“{employer}”申领{kind}，方案期内（{first}—{last}年）每人只能申领一次。"
+)
 PARK_INITIAL_ONCE = _("“{park}”已核定市级认定一次性补贴 {used} 元，一次性补贴只能申领一次。")
 PARK_FOLLOW_UP_WINDOW = _("后续绩效奖补只能在市级认定后的三年内（{first}—{last}年）申领，本申请为{year}年。")
 LOAN_PERIOD_OVERLAP = _(
@@ -70,11 +90,14 @@ EMPLOYER_REQUIRED = _("请选择用人单位。")
 CREDIT_CODE_REQUIRED = _(
     "“{employer}”没有统一社会信用代码，不能申领此项补贴，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
 )
-HOUSEHOLD_REQUIRED = _("{name}在台账中未关联家庭户，创业补贴按户计算上限，请先补全其家庭户信息。")
 EMPLOYMENT_REQUIRED = _("请选择申请人的自主创业就业记录。")
 EMPLOYMENT_NOT_STARTUP = _("所选就业记录不是申请人本人的自主创业记录。")
-EMPLOYMENT_NO_CREDIT_CODE = _(
-    "创业补贴要求所创办的市场主体有统一社会信用代码，“{employer}”没有，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
+ENTITY_CODE_REQUIRED = _(
+    "创业补贴按所创办的市场主体计算上限，“{employer}”在台账中没有统一社会信用代码：请填写其营业执照上的统一社会信用代码或15位注册号，或先在“就业单位”页面为该单位补全。"
+)
+ENTITY_CODE_INVALID = _("“{value}”不是有效的统一社会信用代码（18位）或注册号（15位数字）。")
+ENTITY_CODE_MISMATCH = _(
+    "所创办的市场主体“{employer}”在台账中的统一社会信用代码为 {credit_code}，与填写的 {value} 不一致。"
 )
 LINES_REQUIRED = _("请至少列出一名在本单位就业的农民工。")
 LINE_DUPLICATE = _("{name}在本申请中重复列出。")
@@ -152,16 +175,19 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
         raise ValidationError(errors)
 
     if rule == Rule.STARTUP:
+        # The founder applies for the market entity created; no family household is needed (issue 20).
         worker = application.worker
-        if worker.household_id is None:
-            add("worker", HOUSEHOLD_REQUIRED.format(name=worker.name))
         job = application.employment
         if job is None:
             add("employment", EMPLOYMENT_REQUIRED)
         elif job.worker_id != worker.pk or job.form != EmploymentForm.SELF_EMPLOYED:
             add("employment", EMPLOYMENT_NOT_STARTUP)
-        elif not job.employer.credit_code:
-            add("employment", EMPLOYMENT_NO_CREDIT_CODE.format(employer=job.employer.name))
+        else:
+            # The entity's key is normalised here, where it is checked: the ledger's code when there is one.
+            try:
+                application.entity_code = entity_code_for(job, application.entity_code)
+            except ValidationError as exc:
+                add("entity_code", exc.messages[0])
     elif rule == Rule.HIRING:
         _check_lines(application, lines, add)
     elif rule == Rule.LOAN_INTEREST:
@@ -192,6 +218,27 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
         add("subject_name", SUBJECT_REQUIRED.format(what=_("劳务品牌")))
     if errors:
         raise ValidationError(errors)
+
+
+def entity_code_for(job: Employment, given: str = "") -> str:
+    """The key of the market entity a startup application is for: the ledger employer's 统一社会信用代码 when it
+    has one, else the 统一社会信用代码 or 15-digit 注册号 the clerk copies from the business licence."""
+    text = "".join((given or "").split()).upper()
+    credit_code = job.employer.credit_code
+    if credit_code:
+        if text and text != credit_code:
+            raise ValidationError(
+                ENTITY_CODE_MISMATCH.format(employer=job.employer.name, credit_code=credit_code, value=text)
+            )
+        return credit_code
+    if not text:
+        raise ValidationError(ENTITY_CODE_REQUIRED.format(employer=job.employer.name))
+    if len(text) == 15 and text.isdigit():
+        return text
+    try:
+        return normalise_credit_code(text)
+    except ValidationError:
+        raise ValidationError(ENTITY_CODE_INVALID.format(value=text)) from None
 
 
 def _check_lines(application: Application, lines, add) -> None:
@@ -245,19 +292,59 @@ def _others(application: Application):
     return Application.objects.filter(kind=application.kind).exclude(pk=application.pk)
 
 
+#: How each scope names its cap, after the kind's name.
+SCOPE_LABELS = {
+    CapScope.PERSON_PLAN: _("每人最高 {cap} 元（方案期内合计）"),
+    CapScope.PERSON_YEAR: _("{year}年每人最高 {cap} 元"),
+    CapScope.ENTITY_PLAN: _("每个市场主体最高 {cap} 元（方案期内合计）"),
+    CapScope.ENTITY_YEAR: _("{year}年每个市场主体最高 {cap} 元"),
+    CapScope.SUBJECT_PLAN: _("每个品牌最高 {cap} 元（方案期内合计）"),
+    CapScope.SUBJECT_YEAR: _("{year}年每个品牌最高 {cap} 元"),
+    CapScope.APPLICANT_PLAN: _("每个对象最高 {cap} 元（方案期内合计）"),
+    CapScope.APPLICANT_YEAR: _("{year}年每个对象最高 {cap} 元"),
+}
+
+
+def scope_years(scope: str, year: int) -> tuple[int, ...]:
+    """The application years a cap of `scope` sums over: the plan's years, or just the one year (an
+    application of a year outside the plan counts in its own year)."""
+    if scope.endswith("_plan") and year in PLAN_YEARS:
+        return PLAN_YEARS
+    return (year,)
+
+
+def _same_scope(application: Application, scope: str):
+    """Other applications of the kind that count against the same cap as `application`."""
+    others = _others(application).filter(year__in=scope_years(scope, application.year))
+    if scope in (CapScope.PERSON_PLAN, CapScope.PERSON_YEAR):
+        return others.filter(worker_id=application.worker_id)
+    if scope in (CapScope.ENTITY_PLAN, CapScope.ENTITY_YEAR):
+        return others.filter(entity_code=application.entity_code)
+    if scope in (CapScope.SUBJECT_PLAN, CapScope.SUBJECT_YEAR):
+        return others.filter(subject_key=application.subject_key)
+    others = others.filter(applicant_type=application.applicant_type)
+    if application.applicant_type == ApplicantType.EMPLOYER:
+        return others.filter(employer_id=application.employer_id)
+    if application.worker_id:
+        return others.filter(worker_id=application.worker_id)
+    return others.filter(subject_key=application.subject_key)
+
+
+def _scoped_check(application: Application, setting: SubsidyKindYear) -> CapCheck:
+    cap = _require(setting.cap, application)
+    scope = application.kind.cap_scope
+    used = selectors.committed_sum(_same_scope(application, scope))
+    label = application.kind.name + SCOPE_LABELS[scope].format(cap=yuan(cap), year=application.year)
+    return CapCheck(label, cap, used)
+
+
 def cap_checks(application: Application, setting: SubsidyKindYear) -> list[CapCheck]:
     """The caps on the application's total amount, with what other applications already committed."""
     rule, kind = application.kind.rule, application.kind.name
     others = _others(application)
     checks = []
-    if rule == Rule.STARTUP:
-        cap = _require(setting.cap, application)
-        used = selectors.committed_sum(others.filter(household_id=application.household_id))
-        checks.append(
-            CapCheck(
-                _("{kind}每户最高 {cap} 元（方案期内全户合计）").format(kind=kind, cap=yuan(cap)), cap, used
-            )
-        )
+    if rule in (Rule.STARTUP, Rule.LABOUR_BRAND, Rule.YEARLY_CAP):
+        checks.append(_scoped_check(application, setting))
     elif rule == Rule.LOAN_INTEREST:
         share = _require(setting.interest_share, application)
         interest = application.interest_paid or Decimal("0")
@@ -278,22 +365,6 @@ def cap_checks(application: Application, setting: SubsidyKindYear) -> list[CapCh
             used = selectors.committed_sum(same_park.filter(park_stage=ParkStage.FOLLOW_UP))
             label = _("{kind}认定后三年内绩效奖补每家合计最高 {cap} 元").format(kind=kind, cap=yuan(cap))
             checks.append(CapCheck(label, cap, used))
-    elif rule == Rule.LABOUR_BRAND:
-        cap = _require(setting.cap, application)
-        used = selectors.committed_sum(others.filter(subject_key=application.subject_key))
-        checks.append(CapCheck(_("{kind}每个品牌最高 {cap} 元").format(kind=kind, cap=yuan(cap)), cap, used))
-    elif rule == Rule.YEARLY_CAP:
-        cap = _require(setting.cap, application)
-        same = others.filter(year=application.year)
-        if application.applicant_type == ApplicantType.WORKER:
-            same = same.filter(worker_id=application.worker_id, applicant_type=ApplicantType.WORKER)
-        else:
-            same = same.filter(employer_id=application.employer_id, applicant_type=ApplicantType.EMPLOYER)
-        used = selectors.committed_sum(same)
-        label = _("{kind}{year}年每个对象最高 {cap} 元").format(
-            kind=kind, year=application.year, cap=yuan(cap)
-        )
-        checks.append(CapCheck(label, cap, used))
     elif rule == Rule.HIRING:
         _require(setting.cap, application)  # per-worker caps are checked line by line
     if setting.budget is not None:
@@ -364,55 +435,51 @@ def _loan_checks(application: Application, setting: SubsidyKindYear) -> None:
         )
 
 
-def hiring_pending_check(application: Application) -> None:
-    """At submission: a worker already listed in another employer's claim under review is refused early."""
+def _claim_message(application: Application, claimed, *, pending: bool) -> str:
+    """A worker already claimed in the cap's scope: named with the claim, and the scope's once-only rule."""
     from workers.validators import mask_id_number
 
-    under_review = [s for s in LIVE_STATUSES if s not in (Status.DRAFT, *COMMITTED_STATUSES)]
-    claimed = selectors.worker_claims(
+    values = {
+        "name": claimed.worker.name,
+        "id_number": mask_id_number(claimed.worker.id_number),
+        "year": claimed.application.year,
+        "employer": claimed.application.employer.name if claimed.application.employer_id else "",
+        "kind": application.kind.name,
+        "number": claimed.application.number,
+    }
+    if len(scope_years(application.kind.cap_scope, application.year)) > 1:
+        message = WORKER_CLAIM_PENDING_PLAN if pending else WORKER_CLAIMED_PLAN
+        return message.format(first=min(PLAN_YEARS), last=max(PLAN_YEARS), **values)
+    return (WORKER_CLAIM_PENDING if pending else WORKER_CLAIMED).format(**values)
+
+
+def _worker_claims(application: Application, worker_ids, statuses):
+    return selectors.worker_claims(
         kind=application.kind,
-        year=application.year,
-        worker_ids=application.lines.values_list("worker_id", flat=True),
+        years=scope_years(application.kind.cap_scope, application.year),
+        worker_ids=worker_ids,
         exclude_application=application.pk,
-        statuses=under_review,
+        statuses=statuses,
+    ).order_by("application__year", "id")
+
+
+def hiring_pending_check(application: Application) -> None:
+    """At submission: a worker already listed in another employer's claim under review is refused early."""
+    under_review = [s for s in LIVE_STATUSES if s not in (Status.DRAFT, *COMMITTED_STATUSES)]
+    claimed = _worker_claims(
+        application, application.lines.values_list("worker_id", flat=True), under_review
     ).first()
     if claimed is not None:
-        raise ValidationError(
-            WORKER_CLAIM_PENDING.format(
-                name=claimed.worker.name,
-                id_number=mask_id_number(claimed.worker.id_number),
-                year=application.year,
-                employer=claimed.application.employer.name if claimed.application.employer_id else "",
-                kind=application.kind.name,
-                number=claimed.application.number,
-            ),
-            code="cap",
-        )
+        raise ValidationError(_claim_message(application, claimed, pending=True), code="cap")
 
 
 def _hiring_checks(application: Application, setting: SubsidyKindYear) -> None:
-    from workers.validators import mask_id_number
-
+    """Each listed worker at most `cap`, and once in the cap's scope (default: over the plan)."""
     cap = _require(setting.cap, application)
     lines = list(application.lines.select_related("worker"))
-    claimed = selectors.worker_claims(
-        kind=application.kind,
-        year=application.year,
-        worker_ids=[line.worker_id for line in lines],
-        exclude_application=application.pk,
-        statuses=COMMITTED_STATUSES,
-    ).first()
+    claimed = _worker_claims(application, [line.worker_id for line in lines], COMMITTED_STATUSES).first()
     if claimed is not None:
-        raise ValidationError(
-            WORKER_CLAIMED.format(
-                name=claimed.worker.name,
-                id_number=mask_id_number(claimed.worker.id_number),
-                year=application.year,
-                employer=claimed.application.employer.name if claimed.application.employer_id else "",
-                kind=application.kind.name,
-            ),
-            code="cap",
-        )
+        raise ValidationError(_claim_message(application, claimed, pending=False), code="cap")
     label = _("{kind}每人最高 {cap} 元").format(kind=application.kind.name, cap=yuan(cap))
     for line in lines:
         CapCheck(f"{label}（{line.worker.name}）", cap, Decimal("0")).refuse_if_over(line.amount)

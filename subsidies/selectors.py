@@ -133,12 +133,15 @@ def committed_line_sum(
     )
 
 
-def worker_claims(*, kind: SubsidyKind, year: int, worker_ids, exclude_application: int | None, statuses):
-    """Lines of other applications of `kind` in `year` that list one of `worker_ids` (hiring: once a year)."""
+def worker_claims(
+    *, kind: SubsidyKind, years, worker_ids, exclude_application: int | None, statuses
+) -> QuerySet[ApplicationWorker]:
+    """Lines of other applications of `kind` in `years` that list one of `worker_ids` (hiring: once in the
+    cap's scope — the plan's years by default, or one year)."""
     return (
         ApplicationWorker.objects.filter(
             application__kind=kind,
-            application__year=year,
+            application__year__in=list(years),
             application__status__in=statuses,
             worker_id__in=list(worker_ids),
         )
@@ -150,6 +153,11 @@ def worker_claims(*, kind: SubsidyKind, year: int, worker_ids, exclude_applicati
 def earlier_subsidies(*, application: Application, user) -> QuerySet[Application]:
     """The household's (or, without a household, the applicant's) other applications the user may see."""
     queryset = applications_for(user).exclude(pk=application.pk)
+    if application.entity_code:
+        # 创业补贴: the same market entity, whoever founded it, and the founder's own other applications.
+        return queryset.filter(
+            Q(entity_code=application.entity_code) | Q(worker_id=application.worker_id)
+        ).distinct()
     if application.household_id:
         return queryset.filter(
             Q(household_id=application.household_id) | Q(worker__household_id=application.household_id)

@@ -3,8 +3,8 @@
 A package because one file passed ~400 lines (STYLE.md). `reference` loads the kinds and their yearly caps;
 `workflow` holds the one table of allowed moves (`TRANSITIONS`) and what every move shares (row lock, role
 checks, the event log); `applications` the draft, submit and withdraw; `review` the township and district
-approvals and the rejection; `payments` the public notice and the payment; `attachments` the files. Callers
-keep importing from `subsidies.services`: every public name is re-exported here, and `TRANSITION_SERVICES`,
+approvals and the rejection; `payments` the public notice and the payment; `attachments` the files; `scopes`
+the scope of a kind's cap. Callers keep importing from `subsidies.services`: every public name is re-exported here, and `TRANSITION_SERVICES`,
 which maps each move to its service across those modules, lives here. A refused move raises
 ValidationError/PermissionDenied and changes nothing.
 """
@@ -48,6 +48,13 @@ from .review import (
     application_reject,
     application_township_approve,
 )
+from .scopes import (
+    SCOPE_BUREAU_ONLY,
+    SCOPE_NOT_ALLOWED,
+    SCOPE_REASON_REQUIRED,
+    SCOPE_UNCHANGED,
+    kind_cap_scope_set,
+)
 from .workflow import (
     CLERK_WITHDRAWABLE,
     NOT_ALLOWED_NOW,
@@ -86,6 +93,10 @@ __all__ = [
     "PLAN_YEARS",
     "REASON_REQUIRED",
     "ROLE_NOT_ALLOWED",
+    "SCOPE_BUREAU_ONLY",
+    "SCOPE_NOT_ALLOWED",
+    "SCOPE_REASON_REQUIRED",
+    "SCOPE_UNCHANGED",
     "TOO_MANY_ATTACHMENTS",
     "TOWNSHIP_REQUIRED",
     "TRANSITIONS",
@@ -107,6 +118,7 @@ __all__ = [
     "application_withdraw",
     "attachment_add",
     "attachment_delete",
+    "kind_cap_scope_set",
     "subsidy_kinds_load",
     "working_days_end",
 ]

@@ -54,6 +54,7 @@ class ApplicationData:
     worker: Worker | None = None
     employer: Employer | None = None
     employment: Employment | None = None
+    entity_code: str = ""  # 创业补贴: the market entity's 统一社会信用代码 or 注册号 when the ledger has none
     subject_name: str = ""
     loan_contract_no: str = ""
     lender: str = ""
@@ -104,8 +105,11 @@ def _apply(application: Application, data: ApplicationData, acting_user) -> list
         application.worker = None
     if data.applicant_type != ApplicantType.EMPLOYER:
         application.employer = None
-    if kind.rule != Rule.STARTUP:
+    if kind.rule == Rule.STARTUP:
+        application.entity_code = "".join((data.entity_code or "").split()).upper()[:18]
+    else:
         application.employment = None
+        application.entity_code = ""
     if kind.rule != Rule.PARK:
         application.park_stage, application.certified_on = "", None
     if kind.rule != Rule.LOAN_INTEREST:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from targets.models import PlanYear
 
-from ..models import Rule, SubsidyKind, SubsidyKindYear
+from ..models import PLAN_YEARS, RULE_SCOPES, Rule, SubsidyKind, SubsidyKindYear
 
 # (code, name, rule, source, defaults of each plan year) — caps of the plan (task 7, task 3) and the city
 # document's kinds, whose caps bureau staff set per year.
@@ -45,7 +45,6 @@ KINDS = [
     ("job_seeking", "一次性求职补贴", Rule.YEARLY_CAP, "渝人社规〔2026〕6号 第（十一）条", {}),
     ("employment_service", "就业创业服务补助", Rule.YEARLY_CAP, "渝人社规〔2026〕6号 第（九）条", {}),
 ]
-PLAN_YEARS = (2025, 2026, 2027)
 
 
 @transaction.atomic
@@ -55,7 +54,14 @@ def subsidy_kinds_load(summary=None) -> int:
     years = list(PlanYear.objects.values_list("year", flat=True)) or list(PLAN_YEARS)
     for order, (code, name, rule, source, defaults) in enumerate(KINDS, start=1):
         kind, created = SubsidyKind.objects.get_or_create(
-            code=code, defaults={"name": name, "rule": rule, "source": source, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "rule": rule,
+                "source": source,
+                "sort_order": order,
+                "cap_scope": RULE_SCOPES[rule][0],
+            },
         )
         created_count += created
         if summary is not None:

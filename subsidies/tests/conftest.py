@@ -70,13 +70,14 @@ def entrepreneur(township, household=None):
     return worker, job
 
 
-def startup_data(kinds, worker, job, amount, year=2025):
+def startup_data(kinds, worker, job, amount, year=2025, entity_code=""):
     return services.ApplicationData(
         kind=kinds["startup"],
         year=year,
         applicant_type=ApplicantType.WORKER,
         worker=worker,
         employment=job,
+        entity_code=entity_code,
         amount_requested=Decimal(amount),
     )
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from subsidies import rules, services
-from subsidies.models import ApplicantType, Application, ParkStage, Status, SubsidyKindYear
+from subsidies.models import ApplicantType, Application, CapScope, ParkStage, Status, SubsidyKindYear
 from workers.tests.factories import EmployerFactory, EmploymentFactory, WorkerFactory
 
 from .conftest import advance, entrepreneur, make_credit_code, startup_data
@@ -35,7 +35,7 @@ def create(clerk, data):
     return services.application_create(acting_user=clerk, data=data)
 
 
-# --- 创业补贴: ≤ 8,000 per household, all members, whole plan period -----------------------------------------
+# --- 创业补贴: ≤ 8,000 per market entity created, whole plan period (the seed readings: test_seed_readings.py) ---
 
 
 def test_startup_at_the_cap_is_approved(kinds, people, household_a, township_a):
@@ -45,6 +45,7 @@ def test_startup_at_the_cap_is_approved(kinds, people, household_a, township_a):
     application.refresh_from_db()
     assert application.status == Status.DISTRICT_APPROVED
     assert application.amount_approved == Decimal("8000")
+    assert application.entity_code == job.employer.credit_code
 
 
 def test_startup_one_yuan_over_is_refused_naming_cap_and_rest(kinds, people, household_a, township_a):
@@ -52,33 +53,31 @@ def test_startup_one_yuan_over_is_refused_naming_cap_and_rest(kinds, people, hou
     application = create(people["clerk"], startup_data(kinds, worker, job, 8001))
     message = refused(services.application_submit, acting_user=people["clerk"], application=application)
     assert message == (
-        "超过补贴上限：创业补贴每户最高 8,000 元（方案期内全户合计）。已核定 0 元，尚可 8,000 元，本次 8,001 元。"
+        "超过补贴上限：创业补贴每个市场主体最高 8,000 元（方案期内合计）。已核定 0 元，尚可 8,000 元，本次 8,001 元。"
     )
     application.refresh_from_db()
     assert application.status == Status.DRAFT and application.submitted_by is None
 
 
-def test_startup_cap_counts_the_whole_household_across_years(kinds, people, household_a, township_a):
-    first, first_job = entrepreneur(township_a, household_a)
-    second, second_job = entrepreneur(township_a, household_a)
-    approve(create(people["clerk"], startup_data(kinds, first, first_job, 5000, year=2025)), people)
+def test_startup_cap_counts_the_entity_across_years(kinds, people, township_a):
+    founder, job = entrepreneur(township_a)
+    approve(create(people["clerk"], startup_data(kinds, founder, job, 5000, year=2025)), people)
 
-    over = create(people["clerk"], startup_data(kinds, second, second_job, 3001, year=2026))
+    over = create(people["clerk"], startup_data(kinds, founder, job, 3001, year=2026))
     message = refused(services.application_submit, acting_user=people["clerk"], application=over)
     assert message == (
-        "超过补贴上限：创业补贴每户最高 8,000 元（方案期内全户合计）。已核定 5,000 元，尚可 3,000 元，本次 3,001 元。"
+        "超过补贴上限：创业补贴每个市场主体最高 8,000 元（方案期内合计）。已核定 5,000 元，尚可 3,000 元，本次 3,001 元。"
     )
-    at_rest = create(people["clerk"], startup_data(kinds, second, second_job, 3000, year=2026))
+    at_rest = create(people["clerk"], startup_data(kinds, founder, job, 3000, year=2026))
     approve(at_rest, people)
     at_rest.refresh_from_db()
     assert at_rest.status == Status.DISTRICT_APPROVED
 
 
-def test_startup_household_cap_refused_at_district_approval(kinds, people, household_a, township_a):
-    first, first_job = entrepreneur(township_a, household_a)
-    second, second_job = entrepreneur(township_a, household_a)
-    a = create(people["clerk"], startup_data(kinds, first, first_job, 5000, year=2025))
-    b = create(people["clerk"], startup_data(kinds, second, second_job, 3001, year=2026))
+def test_startup_entity_cap_refused_at_district_approval(kinds, people, township_a):
+    founder, job = entrepreneur(township_a)
+    a = create(people["clerk"], startup_data(kinds, founder, job, 5000, year=2025))
+    b = create(people["clerk"], startup_data(kinds, founder, job, 3001, year=2026))
     for application in (a, b):
         services.application_submit(acting_user=people["clerk"], application=application)
         services.application_township_approve(
@@ -89,7 +88,7 @@ def test_startup_household_cap_refused_at_district_approval(kinds, people, house
     message = refused(
         services.application_district_approve, acting_user=people["district_reviewer"], application=b
     )
-    assert "创业补贴每户最高 8,000 元（方案期内全户合计）" in message
+    assert "创业补贴每个市场主体最高 8,000 元（方案期内合计）" in message
     assert "已核定 5,000 元，尚可 3,000 元，本次 3,001 元" in message
     b.refresh_from_db()
     assert b.status == Status.TOWNSHIP_APPROVED and b.amount_approved is None
@@ -100,28 +99,51 @@ def test_startup_household_cap_refused_at_district_approval(kinds, people, house
     assert b.amount_approved == Decimal("3000")
 
 
-def test_startup_needs_a_household_and_an_own_self_employment(kinds, clerk_a, township_a, household_a):
-    loner, job = entrepreneur(township_a, household=None)
-    message = refused(create, clerk=clerk_a, data=startup_data(kinds, loner, job, 1000))
-    assert "未关联家庭户" in message
-
+def test_startup_needs_the_founders_own_self_employment(kinds, clerk_a, township_a, household_a):
+    other, job = entrepreneur(township_a, household_a)
     worker, _job = entrepreneur(township_a, household_a)
     message = refused(create, clerk=clerk_a, data=startup_data(kinds, worker, job, 1000))
     assert message == "所选就业记录不是申请人本人的自主创业记录。"
-
-    no_code, no_code_job = entrepreneur(township_a, household_a)
-    no_code_job.employer.credit_code = ""
-    no_code_job.employer.save()
-    message = refused(create, clerk=clerk_a, data=startup_data(kinds, no_code, no_code_job, 1000))
-    employer = no_code_job.employer.name
-    assert (
-        message
-        == f"创业补贴要求所创办的市场主体有统一社会信用代码，“{employer}”没有，请先在“就业单位”页面为该单位补全（经办员可补全本镇乡街道使用的单位）。"
-    )
     assert not Application.objects.exists()
 
 
-# --- 农民工就业补贴: ≤ 1,000 per worker, once a year across all employers --------------------------------------
+def test_startup_entity_without_credit_code_needs_its_code_or_registration_number(kinds, people, township_a):
+    founder, job = entrepreneur(township_a)
+    job.employer.credit_code = ""
+    job.employer.save()
+    employer = job.employer.name
+    message = refused(create, clerk=people["clerk"], data=startup_data(kinds, founder, job, 1000))
+    assert message == (
+        f"创业补贴按所创办的市场主体计算上限，“{employer}”在台账中没有统一社会信用代码：请填写其营业执照上的"
+        "统一社会信用代码或15位注册号，或先在“就业单位”页面为该单位补全。"
+    )
+    message = refused(
+        create, clerk=people["clerk"], data=startup_data(kinds, founder, job, 1000, entity_code="5001011234")
+    )
+    assert message == "“5001011234”不是有效的统一社会信用代码（18位）或注册号（15位数字）。"
+
+    # A 个体工商户 registered before it had a credit code: its 15-digit 注册号 keys the cap.
+    first = create(people["clerk"], startup_data(kinds, founder, job, 6000, entity_code="500101 600012345"))
+    assert first.entity_code == "500101600012345"
+    approve(first, people)
+    over = create(people["clerk"], startup_data(kinds, founder, job, 2001, entity_code="500101600012345"))
+    message = refused(services.application_submit, acting_user=people["clerk"], application=over)
+    assert "已核定 6,000 元，尚可 2,000 元，本次 2,001 元" in message
+
+
+def test_startup_code_must_match_the_ledger(kinds, clerk_a, township_a):
+    founder, job = entrepreneur(township_a)
+    other_code = make_credit_code()
+    message = refused(
+        create, clerk=clerk_a, data=startup_data(kinds, founder, job, 1000, entity_code=other_code)
+    )
+    assert message == (
+        f"所创办的市场主体“{job.employer.name}”在台账中的统一社会信用代码为 {job.employer.credit_code}，"
+        f"与填写的 {other_code} 不一致。"
+    )
+
+
+# --- 农民工就业补贴: ≤ 1,000 per worker, once over the plan across all employers --------------------------------------
 
 
 def hiring_data(kinds, employer, lines, township, year=2025):
@@ -159,7 +181,15 @@ def test_hiring_at_the_cap_per_worker_and_one_yuan_over(kinds, people, two_emplo
     assert at_cap.amount_approved == Decimal("1000")
 
 
-def test_hiring_worker_claimed_once_a_year_across_employers(kinds, people, two_employers, township_a):
+def test_hiring_worker_claimed_once_a_year_when_bureau_scopes_it_so(
+    kinds, people, bureau_user, two_employers, township_a
+):
+    services.kind_cap_scope_set(
+        acting_user=bureau_user,
+        kind=kinds["hiring"],
+        scope=CapScope.PERSON_YEAR,
+        reason="市级文件明确按年度申领",
+    )
     worker, first, second = two_employers
     a = create(people["clerk"], hiring_data(kinds, first, [(worker, 1000)], township_a))
     services.application_submit(acting_user=people["clerk"], application=a)
@@ -180,7 +210,7 @@ def test_hiring_worker_claimed_once_a_year_across_employers(kinds, people, two_e
     b.refresh_from_db()
     assert b.status == Status.DRAFT
 
-    # The next year the worker can be claimed again.
+    # Scoped per year by the bureau, the next year the worker can be claimed again.
     c = create(people["clerk"], hiring_data(kinds, second, [(worker, 1000)], township_a, year=2026))
     approve(c, people)
     c.refresh_from_db()
@@ -204,7 +234,8 @@ def test_hiring_once_a_year_holds_at_district_approval(monkeypatch, kinds, peopl
         services.application_district_approve, acting_user=people["district_reviewer"], application=b
     )
     assert message == (
-        f"{worker.name}（{worker.masked_id_number}）2025年已由“{first.name}”申领农民工就业补贴，每人每年只能申领一次。"
+        f"{worker.name}（{worker.masked_id_number}）已于2025年由“{first.name}”申领农民工就业补贴，"
+        "方案期内（2025—2027年）每人只能申领一次。"
     )
     b.refresh_from_db()
     assert b.status == Status.TOWNSHIP_APPROVED and b.amount_approved is None
@@ -389,7 +420,7 @@ def test_labour_brand_cap(kinds, people, township_a):
     message = refused(services.application_submit, acting_user=people["clerk"], application=over)
     assert (
         message
-        == "超过补贴上限：劳务品牌奖补每个品牌最高 500,000 元。已核定 300,000 元，尚可 200,000 元，本次 200,001 元。"
+        == "超过补贴上限：劳务品牌奖补每个品牌最高 500,000 元（方案期内合计）。已核定 300,000 元，尚可 200,000 元，本次 200,001 元。"
     )
     approve(create(people["clerk"], brand_data(kinds, township_a, 200000)), people)
     # Another brand has its own cap.

@@ -217,8 +217,10 @@ def test_admin_changelist_is_scoped(login, app_a, app_b, clerk_a):
 def test_bulk_district_approval_with_confirmation(
     login, kinds, app_a, clerk_a, clerk_a2, reviewer_user, household_a, township_a
 ):
-    worker, job = entrepreneur(township_a, household_a)
-    over = services.application_create(acting_user=clerk_a, data=startup_data(kinds, worker, job, 2001))
+    # A second claim for the same market entity as app_a (6,000 of its 8,000).
+    over = services.application_create(
+        acting_user=clerk_a, data=startup_data(kinds, app_a.worker, app_a.employment, 2001, year=2026)
+    )
     for application in (app_a, over):
         services.application_submit(acting_user=clerk_a, application=application)
         services.application_township_approve(acting_user=clerk_a2, application=application)
