@@ -17,7 +17,15 @@ from workers.models import Employer, Employment, EmploymentForm, Worker
 from workers.services import employer_key
 from workers.validators import normalise_credit_code, normalise_id_number
 
-from .models import ApplicantType, Application, ParkStage, Rule, SubsidyKind
+from .models import (
+    PERSON_APPLICANTS,
+    UNIT_APPLICANTS,
+    ApplicantType,
+    Application,
+    ParkStage,
+    Rule,
+    SubsidyKind,
+)
 from .rules import ALLOWED_APPLICANTS
 from .services import PLAN_YEARS, ApplicationData
 
@@ -113,7 +121,7 @@ class ApplicationForm(forms.Form):
         label=_("申领人员（每行：公民身份号码 金额）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("只能列出在本单位就业、且您有权查看的人员；每人每年只能申领一次"),
+        help_text=_("只能列出在本单位就业、且您有权查看的人员；每人在上限计算范围内只能申领一次"),
     )
     amount_requested = forms.DecimalField(
         label=_("申请金额（元）"), max_digits=12, decimal_places=2, required=False, min_value=Decimal("0.01")
@@ -135,15 +143,15 @@ class ApplicationForm(forms.Form):
         if townships.count() == 1:
             self.fields["township"].initial = townships.first()
         keep = {"year", "applicant_type", "amount_requested", "note"}
-        if ApplicantType.WORKER in allowed:
+        if PERSON_APPLICANTS & set(allowed):
             keep.add("worker_id_number")
-        if ApplicantType.EMPLOYER in allowed:
+        if UNIT_APPLICANTS & set(allowed):
             keep.add("employer_ref")
-        if set(allowed) - {ApplicantType.WORKER}:
+        if set(allowed) - PERSON_APPLICANTS:
             keep.add("township")
         if rule == Rule.STARTUP:
             keep.add("entity_code")
-        elif rule == Rule.HIRING:
+        elif rule in (Rule.HIRING, Rule.WORKSHOP):
             keep = (keep - {"amount_requested"}) | {"lines_text"}
         elif rule == Rule.LOAN_INTEREST:
             keep |= {"loan_contract_no", "lender", "principal", "interest_paid", "period_start", "period_end"}
@@ -194,12 +202,12 @@ class ApplicationForm(forms.Form):
         data = super().clean()
         applicant_type = data.get("applicant_type") or ApplicantType.WORKER
         worker = employer = None
-        if applicant_type == ApplicantType.WORKER and data.get("worker_id_number"):
+        if applicant_type in PERSON_APPLICANTS and data.get("worker_id_number"):
             try:
                 worker = _find_worker(self.user, data["worker_id_number"])
             except ValidationError as exc:
                 self.add_error("worker_id_number", exc)
-        if applicant_type == ApplicantType.EMPLOYER and data.get("employer_ref"):
+        if applicant_type in UNIT_APPLICANTS and data.get("employer_ref"):
             try:
                 employer = _find_employer(data["employer_ref"])
             except ValidationError as exc:

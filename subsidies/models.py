@@ -34,6 +34,8 @@ class Rule(models.TextChoices):
     PARK = "park", _("返乡创业园区（一次性 + 后续三年）")
     LABOUR_BRAND = "labour_brand", _("劳务品牌奖补（每个品牌上限）")
     YEARLY_CAP = "yearly_cap", _("每个对象每年上限（由区人力社保局设定）")
+    WORKSHOP = "workshop", _("就业帮扶车间吸纳补助（每个车间上限，由区人力社保局设定）")
+    SERVICE_AID = "service_aid", _("就业创业服务补助（每个机构或劳务经纪人上限，由区人力社保局设定）")
 
 
 #: The plan's years (seeds/000_…: 2025—2027); a cap "over the plan" counts the applications of these years.
@@ -64,6 +66,8 @@ RULE_SCOPES = {
     Rule.PARK: (CapScope.FIXED,),
     Rule.LABOUR_BRAND: (CapScope.SUBJECT_PLAN, CapScope.SUBJECT_YEAR),
     Rule.YEARLY_CAP: (CapScope.APPLICANT_YEAR, CapScope.APPLICANT_PLAN),
+    Rule.WORKSHOP: (CapScope.ENTITY_YEAR, CapScope.ENTITY_PLAN),
+    Rule.SERVICE_AID: (CapScope.APPLICANT_YEAR, CapScope.APPLICANT_PLAN),
 }
 
 
@@ -80,6 +84,14 @@ class ApplicantType(models.TextChoices):
     EMPLOYER = "employer", _("用人单位")
     PARK = "park", _("创业园区")
     BRAND = "brand", _("劳务品牌")
+    WORKSHOP = "workshop", _("就业帮扶车间")
+    BROKER = "broker", _("劳务经纪人")
+    AGENCY = "agency", _("人力资源服务机构")
+
+
+#: Applicants who are a person in the ledger (`Application.worker`) or a unit in it (`Application.employer`).
+PERSON_APPLICANTS = frozenset({ApplicantType.WORKER, ApplicantType.BROKER})
+UNIT_APPLICANTS = frozenset({ApplicantType.EMPLOYER, ApplicantType.WORKSHOP, ApplicantType.AGENCY})
 
 
 class SubsidyKind(models.Model):
@@ -370,7 +382,7 @@ class Application(ConstraintMessages, models.Model):
 
     @property
     def applicant_label(self) -> str:
-        if self.applicant_type == ApplicantType.EMPLOYER and self.employer_id:
+        if self.applicant_type in UNIT_APPLICANTS and self.employer_id:
             return self.employer.name
         if self.applicant_type in (ApplicantType.PARK, ApplicantType.BRAND):
             return self.subject_name

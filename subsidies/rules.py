@@ -42,7 +42,9 @@ from . import selectors
 from .models import (
     COMMITTED_STATUSES,
     LIVE_STATUSES,
+    PERSON_APPLICANTS,
     PLAN_YEARS,
+    UNIT_APPLICANTS,
     ApplicantType,
     Application,
     CapScope,
@@ -59,7 +61,11 @@ ALLOWED_APPLICANTS = {
     Rule.PARK: (ApplicantType.PARK,),
     Rule.LABOUR_BRAND: (ApplicantType.BRAND,),
     Rule.YEARLY_CAP: (ApplicantType.WORKER, ApplicantType.EMPLOYER),
+    Rule.WORKSHOP: (ApplicantType.WORKSHOP,),
+    Rule.SERVICE_AID: (ApplicantType.AGENCY, ApplicantType.BROKER),
 }
+#: seeds/004_… §7: the workshop's aid is "对吸纳防止返贫致贫对象和继续帮扶对象务工就业的按规定给予补助".
+WORKSHOP_TARGET_FIELDS = ("is_monitored", "is_continued_support")
 PARK_FOLLOW_UP_YEARS = 3
 
 CAP_EXCEEDED = _("超过补贴上限：{label}。已核定 {used} 元，尚可 {left} 元，本次 {amount} 元。")
@@ -102,6 +108,10 @@ ENTITY_CODE_MISMATCH = _(
 LINES_REQUIRED = _("请至少列出一名在本单位就业的农民工。")
 LINE_DUPLICATE = _("{name}在本申请中重复列出。")
 LINE_NOT_EMPLOYED = _("{name}在台账中没有{year}年在“{employer}”就业的记录，不能申领。")
+WORKSHOP_LINE_NOT_THERE = _(
+    "{name}在台账中没有{year}年在“{employer}”以就业帮扶车间形式就业的记录，不能计入吸纳补助。"
+)
+WORKSHOP_LINE_NOT_TARGET = _("{name}不是防止返贫致贫对象或继续帮扶对象，不能计入就业帮扶车间吸纳补助。")
 LOAN_FIELDS_REQUIRED = _("请填写贷款合同号、贷款本金、贴息期起止日期和期内实际支付利息（以银行对账单为准）。")
 PERIOD_ORDER = _("贴息期止不能早于贴息期起。")
 SUBJECT_REQUIRED = _("请填写{what}名称。")
@@ -164,12 +174,15 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
         raise ValidationError(errors)
     if application.amount_requested is None or application.amount_requested <= 0:
         add("amount_requested", AMOUNT_POSITIVE)
-    if application.applicant_type == ApplicantType.WORKER and application.worker is None:
+    if application.applicant_type in PERSON_APPLICANTS and application.worker is None:
         add("worker", WORKER_REQUIRED)
-    if application.applicant_type == ApplicantType.EMPLOYER:
+    if application.applicant_type in UNIT_APPLICANTS:
         if application.employer is None:
             add("employer", EMPLOYER_REQUIRED)
-        elif rule in (Rule.HIRING, Rule.LOAN_INTEREST) and not application.employer.credit_code:
+        elif (
+            rule in (Rule.HIRING, Rule.LOAN_INTEREST, Rule.SERVICE_AID)
+            and not application.employer.credit_code
+        ):
             add("employer", CREDIT_CODE_REQUIRED.format(employer=application.employer.name))
     if errors:
         raise ValidationError(errors)
@@ -190,6 +203,8 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
                 add("entity_code", exc.messages[0])
     elif rule == Rule.HIRING:
         _check_lines(application, lines, add)
+    elif rule == Rule.WORKSHOP:
+        _check_lines(application, lines, add, workshop=True)
     elif rule == Rule.LOAN_INTEREST:
         a = application
         if not (
@@ -241,7 +256,9 @@ def entity_code_for(job: Employment, given: str = "") -> str:
         raise ValidationError(ENTITY_CODE_INVALID.format(value=text)) from None
 
 
-def _check_lines(application: Application, lines, add) -> None:
+def _check_lines(application: Application, lines, add, *, workshop: bool = False) -> None:
+    """Each listed worker once, employed by the applicant in the year; in a workshop's claim (seeds/004_… §7),
+    employed there as 就业帮扶车间 and a 防止返贫致贫对象 or 继续帮扶对象."""
     if not lines:
         add("lines", LINES_REQUIRED)
         return
@@ -254,14 +271,22 @@ def _check_lines(application: Application, lines, add) -> None:
         seen.add(worker.pk)
         if amount is None or amount <= 0:
             add("lines", AMOUNT_POSITIVE)
-        employed = (
-            Employment.objects.filter(
-                worker=worker, employer=application.employer, start_date__year__lte=year
+        jobs = Employment.objects.filter(
+            worker=worker, employer=application.employer, start_date__year__lte=year
+        ).exclude(end_date__year__lt=year)
+        if workshop:
+            jobs = jobs.filter(form=EmploymentForm.ASSISTANCE_WORKSHOP)
+            if not any(getattr(worker, field) for field in WORKSHOP_TARGET_FIELDS):
+                add("lines", WORKSHOP_LINE_NOT_TARGET.format(name=worker.name))
+                continue
+        if workshop and not jobs.exists():
+            add(
+                "lines",
+                WORKSHOP_LINE_NOT_THERE.format(
+                    name=worker.name, year=year, employer=application.employer.name
+                ),
             )
-            .exclude(end_date__year__lt=year)
-            .exists()
-        )
-        if not employed:
+        elif not jobs.exists():
             add(
                 "lines",
                 LINE_NOT_EMPLOYED.format(name=worker.name, year=year, employer=application.employer.name),
@@ -296,8 +321,8 @@ def _others(application: Application):
 SCOPE_LABELS = {
     CapScope.PERSON_PLAN: _("每人最高 {cap} 元（方案期内合计）"),
     CapScope.PERSON_YEAR: _("{year}年每人最高 {cap} 元"),
-    CapScope.ENTITY_PLAN: _("每个市场主体最高 {cap} 元（方案期内合计）"),
-    CapScope.ENTITY_YEAR: _("{year}年每个市场主体最高 {cap} 元"),
+    CapScope.ENTITY_PLAN: _("每个{entity}最高 {cap} 元（方案期内合计）"),
+    CapScope.ENTITY_YEAR: _("{year}年每个{entity}最高 {cap} 元"),
     CapScope.SUBJECT_PLAN: _("每个品牌最高 {cap} 元（方案期内合计）"),
     CapScope.SUBJECT_YEAR: _("{year}年每个品牌最高 {cap} 元"),
     CapScope.APPLICANT_PLAN: _("每个对象最高 {cap} 元（方案期内合计）"),
@@ -319,11 +344,13 @@ def _same_scope(application: Application, scope: str):
     if scope in (CapScope.PERSON_PLAN, CapScope.PERSON_YEAR):
         return others.filter(worker_id=application.worker_id)
     if scope in (CapScope.ENTITY_PLAN, CapScope.ENTITY_YEAR):
+        if application.kind.rule == Rule.WORKSHOP:
+            return others.filter(employer_id=application.employer_id)
         return others.filter(entity_code=application.entity_code)
     if scope in (CapScope.SUBJECT_PLAN, CapScope.SUBJECT_YEAR):
         return others.filter(subject_key=application.subject_key)
     others = others.filter(applicant_type=application.applicant_type)
-    if application.applicant_type == ApplicantType.EMPLOYER:
+    if application.applicant_type in UNIT_APPLICANTS:
         return others.filter(employer_id=application.employer_id)
     if application.worker_id:
         return others.filter(worker_id=application.worker_id)
@@ -334,7 +361,10 @@ def _scoped_check(application: Application, setting: SubsidyKindYear) -> CapChec
     cap = _require(setting.cap, application)
     scope = application.kind.cap_scope
     used = selectors.committed_sum(_same_scope(application, scope))
-    label = application.kind.name + SCOPE_LABELS[scope].format(cap=yuan(cap), year=application.year)
+    entity = _("就业帮扶车间") if application.kind.rule == Rule.WORKSHOP else _("市场主体")
+    label = application.kind.name + SCOPE_LABELS[scope].format(
+        cap=yuan(cap), year=application.year, entity=entity
+    )
     return CapCheck(label, cap, used)
 
 
@@ -343,7 +373,7 @@ def cap_checks(application: Application, setting: SubsidyKindYear) -> list[CapCh
     rule, kind = application.kind.rule, application.kind.name
     others = _others(application)
     checks = []
-    if rule in (Rule.STARTUP, Rule.LABOUR_BRAND, Rule.YEARLY_CAP):
+    if rule in (Rule.STARTUP, Rule.LABOUR_BRAND, Rule.YEARLY_CAP, Rule.WORKSHOP, Rule.SERVICE_AID):
         checks.append(_scoped_check(application, setting))
     elif rule == Rule.LOAN_INTEREST:
         share = _require(setting.interest_share, application)

@@ -22,7 +22,15 @@ from workers.models import Employer, Employment, Worker
 from workers.services import employer_key
 
 from .. import rules
-from ..models import ApplicantType, Application, ApplicationWorker, Rule, Status, SubsidyKind
+from ..models import (
+    PERSON_APPLICANTS,
+    UNIT_APPLICANTS,
+    Application,
+    ApplicationWorker,
+    Rule,
+    Status,
+    SubsidyKind,
+)
 from .reference import PLAN_YEARS
 from .workflow import (
     CLERK_WITHDRAWABLE,
@@ -100,10 +108,10 @@ def _apply(application: Application, data: ApplicationData, acting_user) -> list
     application.subject_name = (data.subject_name or "").strip()
     application.subject_key = employer_key(application.subject_name)[:100]
     application.loan_contract_no = (data.loan_contract_no or "").strip()
-    worker_based = data.applicant_type == ApplicantType.WORKER
+    worker_based = data.applicant_type in PERSON_APPLICANTS
     if not worker_based:
         application.worker = None
-    if data.applicant_type != ApplicantType.EMPLOYER:
+    if data.applicant_type not in UNIT_APPLICANTS:
         application.employer = None
     if kind.rule == Rule.STARTUP:
         application.entity_code = "".join((data.entity_code or "").split()).upper()[:18]
@@ -126,7 +134,7 @@ def _apply(application: Application, data: ApplicationData, acting_user) -> list
     if application.township is None:
         raise ValidationError({"township": TOWNSHIP_REQUIRED})
     ensure_township_writable(acting_user, application.township)
-    lines = list(data.lines) if kind.rule == Rule.HIRING else []
+    lines = list(data.lines) if kind.rule in (Rule.HIRING, Rule.WORKSHOP) else []
     scope = scope_for(acting_user)
     for worker, _amount in lines:
         if not scope.sees_township(worker.township_id):

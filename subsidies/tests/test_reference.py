@@ -24,6 +24,8 @@ def test_kinds_and_plan_caps_are_loaded(kinds):
         "social_insurance",
         "job_seeking",
         "employment_service",
+        "assistance_workshop",
+        "rural_craftsman",
     }
     setting = {s.kind.code: s for s in SubsidyKindYear.objects.filter(year=2026).select_related("kind")}
     assert setting["startup"].cap == Decimal("8000")
@@ -36,10 +38,10 @@ def test_kinds_and_plan_caps_are_loaded(kinds):
         Decimal("4000000"),
         Decimal("0.5"),
     )
-    city = [k for k in kinds.values() if k.rule == Rule.YEARLY_CAP]
-    assert len(city) == 5
+    city = [k for k in kinds.values() if k.rule in (Rule.YEARLY_CAP, Rule.WORKSHOP, Rule.SERVICE_AID)]
+    assert len(city) == 7
     assert all(s.cap is None and s.budget is None for s in SubsidyKindYear.objects.filter(kind__in=city))
-    assert SubsidyKindYear.objects.count() == 30
+    assert SubsidyKindYear.objects.count() == 36
 
 
 def test_loading_again_changes_nothing_and_keeps_staff_edits(kinds):
@@ -51,7 +53,7 @@ def test_loading_again_changes_nothing_and_keeps_staff_edits(kinds):
     assert (setting.cap, setting.budget) == (Decimal("6000"), Decimal("100"))
     transport = SubsidyKind.objects.get(code="transport")
     assert (transport.name, transport.active) == ("跨区域交通补助（改）", False)
-    assert SubsidyKind.objects.count() == 10
+    assert SubsidyKind.objects.count() == 12
 
 
 def test_bureau_sets_a_city_kind_cap_in_the_admin(login, kinds, bureau_user, clerk_a):

@@ -231,11 +231,15 @@ def test_bureau_changes_the_scope_in_the_admin_only_with_a_reason(login, kinds, 
 # --- The migration carries existing data over -----------------------------------------------------------------
 
 BEFORE = [("subsidies", "0002_trigram_search")]
-AFTER = [("subsidies", "0005_cap_scope_fits_rule")]
+AFTER = [("subsidies", "0006_workshop_craftsman_service_applicants")]  # the leaf: later tests need it
 
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_keys_startups_by_entity_and_keeps_approved_amounts(township_a, clerk_a):
+    # The kinds come back with the old rules below; today's workshop kind has no place in them.
+    from subsidies.models import SubsidyKind
+
+    SubsidyKind.objects.all().delete()
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
@@ -246,6 +250,7 @@ def test_migration_keys_startups_by_entity_and_keeps_approved_amounts(township_a
     startup = Kind.objects.create(code="startup", name="创业补贴", rule="startup")
     hiring = Kind.objects.create(code="hiring", name="农民工就业补贴", rule="hiring")
     brand = Kind.objects.create(code="labour_brand", name="劳务品牌奖补", rule="labour_brand")
+    service = Kind.objects.create(code="employment_service", name="就业创业服务补助", rule="yearly_cap")
     family = HouseholdFactory(township=township_a)
     founder, shop = entrepreneur(township_a, family)
     common = {"township_id": township_a.pk, "created_by_id": clerk_a.pk}
@@ -283,6 +288,19 @@ def test_migration_keys_startups_by_entity_and_keeps_approved_amounts(township_a
         **common,
     )
     Line.objects.create(application=claim, worker_id=founder.pk, amount=Decimal("1000"))
+    agency = Application.objects.create(
+        kind=service,
+        year=2025,
+        applicant_type="employer",
+        employer_id=employer.pk,
+        amount_requested=Decimal("2000"),
+        amount_approved=Decimal("1500"),
+        status="payable",
+        **common,
+    )
+    broker = Application.objects.create(
+        kind=service, year=2025, applicant_type="worker", worker_id=founder.pk, amount_requested=1, **common
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate(AFTER)
@@ -295,14 +313,131 @@ def test_migration_keys_startups_by_entity_and_keeps_approved_amounts(township_a
         "startup": "entity_plan",
         "hiring": "person_plan",
         "labour_brand": "subject_plan",
+        "employment_service": "applicant_year",
     }
+    assert Kind.objects.get(code="employment_service").rule == "service_aid"
     assert brand.pk in Kind.objects.values_list("pk", flat=True)
     rows = {a.pk: a for a in Application.objects.all()}
     assert rows[paid.pk].entity_code == rows[draft.pk].entity_code == shop.employer.credit_code
     assert (rows[paid.pk].status, rows[paid.pk].amount_approved) == ("paid", Decimal("5000"))
     assert (rows[claim.pk].status, rows[claim.pk].amount_approved) == ("district_approved", Decimal("1000"))
     assert rows[draft.pk].amount_approved is None and rows[claim.pk].entity_code == ""
+    assert (rows[agency.pk].applicant_type, rows[agency.pk].employer_id) == ("agency", employer.pk)
+    assert (rows[agency.pk].status, rows[agency.pk].amount_approved) == ("payable", Decimal("1500"))
+    assert (rows[broker.pk].applicant_type, rows[broker.pk].worker_id) == ("broker", founder.pk)
     changes = {c.kind.code: c for c in Change.objects.select_related("kind")}
     assert set(changes) == {"startup", "hiring"}
     assert changes["hiring"].from_scope == "person_year" and changes["hiring"].changed_by is None
     assert "最高8000元/户" in changes["startup"].reason
+
+
+# --- Item 3: the city document's kinds (seeds/004_…, 渝人社规〔2026〕6号) -------------------------------------------
+
+#: §7, as written: the workshop's aid is for absorbing these two groups; the amount is left to 按规定.
+CITY_WORKSHOP = "对吸纳防止返贫致贫对象和继续帮扶对象务工就业的按规定给予补助"
+#: §9, as written: who applies for 就业创业服务补助.
+CITY_SERVICE = "对面向防止返贫致贫对象和继续帮扶对象开展有组织劳务输出的人力资源服务机构、劳务经纪人，按规定给予就业创业服务补助"
+
+
+def test_workshop_aid_for_absorbing_the_two_groups_capped_per_workshop_by_the_bureau(
+    kinds, people, township_a
+):
+    from subsidies.models import SubsidyKindYear
+
+    assert "防止返贫致贫对象" in CITY_WORKSHOP and "继续帮扶对象" in CITY_WORKSHOP
+    workshop = EmployerFactory(credit_code=make_credit_code())
+    monitored = WorkerFactory(township=township_a, is_monitored=True)
+    supported = WorkerFactory(township=township_a, is_continued_support=True)
+    other = WorkerFactory(township=township_a)
+    for worker in (monitored, supported, other):
+        EmploymentFactory(
+            worker=worker,
+            employer=workshop,
+            form=EmploymentForm.ASSISTANCE_WORKSHOP,
+            start_date=date(2025, 4, 1),
+        )
+
+    def data(lines):
+        return services.ApplicationData(
+            kind=kinds["assistance_workshop"],
+            year=2025,
+            applicant_type=ApplicantType.WORKSHOP,
+            employer=workshop,
+            township=township_a,
+            lines=[(w, Decimal(a)) for w, a in lines],
+        )
+
+    message = refused(services.application_create, acting_user=people["clerk"], data=data([(other, 500)]))
+    assert message == f"{other.name}不是防止返贫致贫对象或继续帮扶对象，不能计入就业帮扶车间吸纳补助。"
+
+    application = services.application_create(
+        acting_user=people["clerk"], data=data([(monitored, 500), (supported, 500)])
+    )
+    services.application_submit(acting_user=people["clerk"], application=application)
+    services.application_township_approve(acting_user=people["township_reviewer"], application=application)
+    message = refused(
+        services.application_district_approve,
+        acting_user=people["district_reviewer"],
+        application=application,
+    )
+    assert message.startswith("“就业帮扶车间吸纳补助”2025年尚未设定补贴上限，不能审核通过。")
+
+    SubsidyKindYear.objects.filter(kind=kinds["assistance_workshop"], year=2025).update(cap=Decimal("1500"))
+    services.application_district_approve(acting_user=people["district_reviewer"], application=application)
+    second = services.application_create(acting_user=people["clerk"], data=data([(monitored, 501)]))
+    message = refused(services.application_submit, acting_user=people["clerk"], application=second)
+    assert message == (
+        "超过补贴上限：就业帮扶车间吸纳补助2025年每个就业帮扶车间最高 1,500 元。"
+        "已核定 1,000 元，尚可 500 元，本次 501 元。"
+    )
+
+
+def test_brokers_and_agencies_apply_for_the_service_aid(kinds, people, township_a):
+    from subsidies.models import SubsidyKindYear
+    from subsidies.rules import ALLOWED_APPLICANTS
+
+    kind = kinds["employment_service"]
+    assert set(ALLOWED_APPLICANTS[kind.rule]) == {ApplicantType.AGENCY, ApplicantType.BROKER}
+    assert "人力资源服务机构" in CITY_SERVICE and "劳务经纪人" in CITY_SERVICE
+    SubsidyKindYear.objects.filter(kind=kind, year=2025).update(cap=Decimal("3000"))
+    broker = WorkerFactory(township=township_a)
+    agency = EmployerFactory(credit_code=make_credit_code())
+    by_broker = approved(
+        people,
+        services.ApplicationData(
+            kind=kind,
+            year=2025,
+            applicant_type=ApplicantType.BROKER,
+            worker=broker,
+            amount_requested=Decimal(3000),
+        ),
+    )
+    by_agency = approved(
+        people,
+        services.ApplicationData(
+            kind=kind,
+            year=2025,
+            applicant_type=ApplicantType.AGENCY,
+            employer=agency,
+            township=township_a,
+            amount_requested=Decimal(3000),
+        ),
+    )
+    assert by_broker.applicant_label == broker.name and by_agency.applicant_label == agency.name
+    message = refused(
+        services.application_create,
+        acting_user=people["clerk"],
+        data=services.ApplicationData(
+            kind=kind,
+            year=2025,
+            applicant_type=ApplicantType.WORKER,
+            worker=broker,
+            amount_requested=Decimal(1),
+        ),
+    )
+    assert message == "“就业创业服务补助”的申请对象只能是：人力资源服务机构、劳务经纪人。"
+
+
+def test_rural_craftsman_kind_is_capped_by_the_bureau(kinds):
+    kind = kinds["rural_craftsman"]
+    assert kind.name == "乡村工匠带动补贴" and kind.cap_scope == CapScope.APPLICANT_YEAR
