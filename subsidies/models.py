@@ -94,7 +94,7 @@ PERSON_APPLICANTS = frozenset({ApplicantType.WORKER, ApplicantType.BROKER})
 UNIT_APPLICANTS = frozenset({ApplicantType.EMPLOYER, ApplicantType.WORKSHOP, ApplicantType.AGENCY})
 
 
-class SubsidyKind(models.Model):
+class SubsidyKind(ConstraintMessages, models.Model):
     """A kind of subsidy. Its row is also the lock that serialises every cap and budget check of the kind."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)

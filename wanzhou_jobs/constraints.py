@@ -54,6 +54,7 @@ MESSAGES = {
     "participation_certificate_needs_completion": ("certificate", _("结业后才能填写证书编号。")),
     "event_hires_le_attendees": ("hires", _("达成就业意向人数不能多于参会人数。")),
     # subsidies
+    "subsidy_kind_scope_fits_rule": ("cap_scope", _("该补贴种类的计算规则不允许这个上限计算范围。")),
     "subsidy_kind_year_once": ("year", _("该补贴本年度的标准已经设置。")),
     "subsidy_cap_not_negative": ("cap", _("补贴上限不能为负数。")),
     "subsidy_budget_not_negative": ("budget", _("年度预算不能为负数。")),
