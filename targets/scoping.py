@@ -146,6 +146,25 @@ def scope_queryset(
     return queryset.filter(condition)
 
 
+def scope_ids(user, *, township_ids=None, industry_ids=None) -> tuple[list[int] | None, list[int] | None]:
+    """For reads that are not querysets (raw counting SQL): the township and industry ids `user` may see,
+    intersected with the ones asked for (None: no narrowing asked, and for the result: all). A user who sees
+    nothing gets two empty lists, so the read returns nothing — the same rule as `scope_queryset`."""
+    scope = scope_for(user)
+    if scope.is_empty:
+        return [], []
+
+    def narrow(asked, every: bool, allowed: frozenset[int]):
+        if every:
+            return None if asked is None else sorted(set(asked))
+        return sorted(allowed if asked is None else allowed & set(asked))
+
+    return (
+        narrow(township_ids, scope.all_townships, scope.township_ids),
+        narrow(industry_ids, scope.all_industries, scope.industry_ids),
+    )
+
+
 def ensure_township_writable(user, township: Township | int | None) -> None:
     """Raise PermissionDenied (Chinese message) unless `user` may change data of `township`."""
     scope = scope_for(user)

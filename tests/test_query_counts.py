@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assistance.models import Course, CourseKind, Participation
+from assistance.models import Course, CourseKind, Enrolment, EnrolmentCategory, Participation
 from targets.models import Industry, Township
 from workers.models import (
     REGISTERED_SINCE_UNKNOWN,
@@ -213,3 +213,43 @@ def test_facet_counts_are_not_offered_on_big_lists(login, bureau_user, seeded, n
     plain = _queries(client, url)
     assert "_facets" not in client.get(url).content.decode()
     assert _queries(client, url, {"_facets": "True"}) == plain
+
+
+def _enrol_everyone(township: Township) -> None:
+    """Every person of `township` not yet in assistance enters it on 2025-01-01 (open enrolment)."""
+    Enrolment.objects.bulk_create(
+        Enrolment(
+            worker=w, category=EnrolmentCategory.MONITORED, entry_date=date(2025, 1, 1), entry_reason="监测"
+        )
+        for w in Worker.objects.filter(township=township, enrolments__isnull=True)
+    )
+
+
+ASSISTANCE_AND_PEOPLE_PAGES = [
+    ("targets:people", {"year": 2025}),
+    ("targets:people", {"year": 2025, "township": "TOWNSHIP"}),
+    ("assistance:worklist", None),
+    ("assistance:people", None),
+    ("assistance:people", {"status": "not_enrolled"}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), ASSISTANCE_AND_PEOPLE_PAGES)
+@pytest.mark.parametrize("role", ["bureau_user", "clerk_a"])
+def test_people_lists_cost_the_same_queries_for_many_rows(
+    request, login, seeded, township_a, role, name, params
+):
+    """The people drill-down, the 1131 worklist and the assistance people list (issue 27: driven from the
+    earliest jobs and the open enrolments, a page's people fetched at once) with 3 and with 123 people."""
+    client = login(request.getfixturevalue(role))
+    params = {k: township_a.code if v == "TOWNSHIP" else v for k, v in (params or {}).items()}
+    _enrol_everyone(township_a)
+    url = reverse(name)
+    _queries(client, url, params)
+    few = _queries(client, url, params)
+    _add_people(township_a, 120)
+    _enrol_everyone(township_a)
+    many = _queries(client, url, params)
+    assert many == few, f"{url} {params}: {few} queries with few rows, {many} with many"
+    if params.get("status") != "not_enrolled":  # everyone of township A is enrolled
+        assert client.get(url, params).content.decode().count("计数") >= 20  # the page lists people

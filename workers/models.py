@@ -377,6 +377,13 @@ class Employment(ConstraintMessages, models.Model):
                 condition=Q(workplace="in_district"),
                 name="employment_first_job_township",
             ),
+            # A township's people list: the people with an in-district job of the window registered in the
+            # township, found without reading the district's jobs (workers.selectors.CountedWorkers, issue 27).
+            models.Index(
+                fields=["registration_township", "start_date", "worker"],
+                condition=Q(workplace="in_district"),
+                name="employment_township_window",
+            ),
             # The job list's default order (-start_date, -id), read backwards (issue 27).
             models.Index(fields=["start_date", "id"], name="employment_start_order"),
             # The API feed's keyset (updated_at, id): a page starts at its cursor in the index even inside

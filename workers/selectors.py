@@ -21,17 +21,11 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -246,54 +240,147 @@ def workers_employed_on(day: date) -> Q:
     return Q(Exists(Employment.objects.filter(active_on(day), worker=OuterRef("pk"))))
 
 
+class CountedWorkers:
+    """The people behind a rule-4.3 count (drill-down), or with `returnee` a rule-4.5 count: the workers counted
+    in `year` up to `as_of`, in the order township, start date, person, each with `counted_industry_id`,
+    `counted_start_date` and `counted_township_id` — the industry, start date and township of registration
+    on that date (rule 4.1) of the earliest in-district job of the year that made them count — and
+    `moved_out` (registered elsewhere now: a later move).
+
+    The earliest jobs come from `_first_jobs`, the same query the counts group (one implementation of the
+    rule), so a list always holds exactly the people of the figure it was opened from. A Paginator takes it
+    as it is: `count()` and each slice run one query, a slice fetches only the page's people (issue 27: the
+    list was 2.5–5 s for the district at 1M employments when every worker's first job was a subquery).
+    `township_ids` / `industry_ids` (None: all) narrow by the counted township and industry — the viewer's
+    scope and the dashboard's filter, intersected by the caller."""
+
+    def __init__(
+        self,
+        *,
+        year: int,
+        as_of: date | None = None,
+        township_ids=None,
+        industry_ids=None,
+        month: int | None = None,
+        returnee: bool = False,
+    ):
+        self.start, self.end = year_window(year, as_of)
+        self.township_ids = None if township_ids is None else sorted({int(i) for i in township_ids})
+        self.industry_ids = None if industry_ids is None else sorted({int(i) for i in industry_ids})
+        self.month = month
+        self.returnee = returnee
+        self._count: int | None = None
+
+    def _query(self, select: str, tail: str = "") -> tuple[str, list]:
+        params: list = [Workplace.IN_DISTRICT, self.start, self.end]
+        extra = ""
+        if self.township_ids and len(self.township_ids) <= 5:
+            # A township's list: only people with a job of the window registered there can count there, so
+            # the earliest jobs are looked up for them alone (employment_township_window), not for the district.
+            marks = ", ".join(["%s"] * len(self.township_ids))
+            extra = (
+                f" AND e.worker_id IN (SELECT t.worker_id FROM {_table(Employment)} t WHERE t.workplace = %s"
+                f" AND t.registration_township_id IN ({marks}) AND t.start_date >= %s AND t.start_date <= %s)"
+            )
+            params += [Workplace.IN_DISTRICT, *self.township_ids, self.start, self.end]
+        first_jobs, where = _first_jobs(extra)
+        where = f" WHERE {where}"
+        where += _township_filter(self.township_ids, params)
+        where += _township_filter(self.industry_ids, params, column="f.industry_id")
+        if self.month is not None:
+            month = (
+                "CAST(date_part('month', f.start_date) AS INTEGER)"
+                if connection.vendor == "postgresql"
+                else "CAST(strftime('%%m', f.start_date) AS INTEGER)"
+            )
+            where += f" AND {month} = %s"
+            params.append(int(self.month))
+        if self.returnee:
+            where += (
+                f" AND EXISTS (SELECT 1 FROM {_table(Employment)} r WHERE r.worker_id = f.worker_id"
+                " AND r.returnee AND r.workplace = %s AND r.start_date >= %s AND r.start_date <= %s)"
+            )
+            params += [Workplace.IN_DISTRICT, self.start, self.end]
+        return f"SELECT {select} FROM ({first_jobs}) f{where}{tail}", params
+
+    def count(self) -> int:
+        if self._count is None:
+            if self.end < self.start:
+                self._count = 0
+            else:
+                sql, params = self._query("COUNT(*)")
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def exists(self) -> bool:
+        return bool(self[:1])
+
+    def get(self) -> Worker:
+        """The one person of the list (as `QuerySet.get()`: none or several is an error)."""
+        found = self[:2]
+        if not found:
+            raise Worker.DoesNotExist("no counted worker")
+        if len(found) > 1:
+            raise Worker.MultipleObjectsReturned("more than one counted worker")
+        return found[0]
+
+    def _rows(self, offset: int, limit: int | None) -> list[Worker]:
+        if self.end < self.start or limit == 0:
+            return []
+        tail = " ORDER BY f.township_id, f.start_date, f.worker_id"
+        if limit is not None:
+            tail += f" LIMIT {int(limit)}"
+        if offset:
+            no_limit = limit is None and connection.vendor == "sqlite"
+            tail += f" LIMIT -1 OFFSET {int(offset)}" if no_limit else f" OFFSET {int(offset)}"
+        sql, params = self._query("f.worker_id, f.industry_id, f.start_date, f.township_id", tail)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        people = Worker.objects.select_related("township").in_bulk([r[0] for r in rows])
+        out = []
+        for worker_id, industry_id, start_date, township_id in rows:
+            worker = people[worker_id]
+            if isinstance(start_date, str):  # SQLite hands back raw SQL dates as text
+                start_date = date.fromisoformat(start_date)
+            worker.counted_industry_id = industry_id
+            worker.counted_start_date = start_date
+            worker.counted_township_id = township_id
+            worker.moved_out = worker.township_id != township_id
+            out.append(worker)
+        return out
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if key.step is not None:
+                raise ValueError("CountedWorkers takes slices without a step")
+            offset = key.start or 0
+            limit = None if key.stop is None else max(key.stop - offset, 0)
+            return self._rows(offset, limit)
+        found = self._rows(int(key), 1)
+        if not found:
+            raise IndexError(key)
+        return found[0]
+
+    def __iter__(self):
+        return iter(self._rows(0, None))
+
+
 def nearby_counted_workers(
     *, year: int, as_of: date | None = None, township_id: int | None = None, industry_id: int | None = None
-) -> QuerySet:
-    """The people behind a rule-4.3 count (drill-down): workers counted in `year`, annotated with the
-    industry, start date and township (of registration on that date) of the earliest in-district job that
-    made them count, and `moved_out`: registered elsewhere now (a later move; rule 4.1)."""
-    start, end = year_window(year, as_of)
-    first = Employment.objects.filter(
-        worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
-    ).order_by("start_date", "id")
-    counted = Employment.objects.filter(
-        worker=OuterRef("pk"), workplace=Workplace.IN_DISTRICT, start_date__gte=start, start_date__lte=end
+) -> CountedWorkers:
+    """The people behind a rule-4.3 count (drill-down), optionally of one township or industry."""
+    return CountedWorkers(
+        year=year,
+        as_of=as_of,
+        township_ids=None if township_id is None else [township_id],
+        industry_ids=None if industry_id is None else [industry_id],
     )
-    workers = (
-        # Who counts is a semi-join on the counting index (one pass over the year's jobs), not a lookup of
-        # a first job for every worker of the district (issue 27); the first job is then found per person.
-        Worker.objects.filter(Exists(counted))
-        .annotate(
-            counted_industry_id=Subquery(first.values("industry_id")[:1]),
-            counted_start_date=Subquery(first.values("start_date")[:1]),
-            counted_township_id=Subquery(first.values("registration_township_id")[:1]),
-        )
-        .annotate(
-            moved_out=Case(
-                When(township_id=F("counted_township_id"), then=Value(False)),
-                default=Value(True),
-                output_field=BooleanField(),
-            )
-        )
-    )
-    if township_id is not None:
-        # Only people with a job of the year counted in the township can be counted there: that narrows
-        # the rows whose first job is looked up (the index on the job's worker and start date).
-        workers = workers.filter(
-            Exists(
-                Employment.objects.filter(
-                    worker=OuterRef("pk"),
-                    workplace=Workplace.IN_DISTRICT,
-                    registration_township_id=township_id,
-                    start_date__gte=start,
-                    start_date__lte=end,
-                )
-            ),
-            counted_township_id=township_id,
-        )
-    if industry_id is not None:
-        workers = workers.filter(counted_industry_id=industry_id)
-    return workers.select_related("township")
 
 
 #: A quarterly return is due by the 10th day after its quarter ends (the deadline day of DESIGN.md §7's

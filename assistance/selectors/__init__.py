@@ -11,7 +11,15 @@ from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, ch
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
 from .key_tasks import DRILL_DOWN, key_task_board
 from .recruitment import event_count
-from .routine import enrolled_between, routine_missing, routine_people, routine_rates, worklist
+from .routine import (
+    complete_workers,
+    enrolled_between,
+    routine_missing,
+    routine_people,
+    routine_rates,
+    with_open_enrolment,
+    worklist,
+)
 from .training import TrainingFigures, completed_participations, courses, training_figures
 from .welfare_posts import LONG_TENURE_MONTHS, long_tenure_since, post_holders, posts, tenure_months
 
@@ -22,6 +30,8 @@ __all__ = [
     "routine_missing",
     "worklist",
     "routine_rates",
+    "complete_workers",
+    "with_open_enrolment",
     # household_rule
     "subject_households",
     "zero_employment_households",

@@ -6,7 +6,6 @@ household), and taking them into assistance and out of it.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _g
@@ -39,19 +38,12 @@ def people(request):
     if denied:
         return denied
     township = _township_filter(request)
-    open_enrolment = Enrolment.objects.filter(worker=OuterRef("pk"), exit_date__isnull=True)
-    rows = scope_queryset(Worker.objects.select_related("township"), request.user).annotate(
-        open_entry_date=Subquery(open_enrolment.values("entry_date")[:1]),
-        open_category=Subquery(open_enrolment.values("category")[:1]),
-    )
+    rows = scope_queryset(Worker.objects.select_related("township"), request.user)
     if township is not None:
         rows = rows.filter(township=township)
     rows, term = _search_name(rows, request)
     status = request.GET.get("status") or ("" if term else "enrolled")
-    if status == "enrolled":
-        rows = rows.filter(open_entry_date__isnull=False)
-    elif status == "not_enrolled":
-        rows = rows.filter(open_entry_date__isnull=True)
+    rows = selectors.with_open_enrolment(rows, status=status)
     sort = request.GET.get("sort") or "name"
     order = {"name": ["name", "pk"], "entry": ["open_entry_date", "pk"], "village": ["village", "name", "pk"]}
     rows = rows.order_by(*order.get(sort, order["name"]))

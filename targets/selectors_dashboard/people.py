@@ -1,17 +1,14 @@
 """The people behind a dashboard count (rule 4.3, or 4.5 for returnees): the workers counted by
-`workers.selectors.nearby_counted_workers`, narrowed by township, industry and month, and always scoped by
+`workers.selectors.CountedWorkers`, narrowed by township, industry and month, and always scoped by
 `targets.scoping` to the user who asks.
 """
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet
-
-from workers.models import Employment, Workplace
-from workers.selectors import nearby_counted_workers, year_window
+from workers.selectors import CountedWorkers
 
 from ..progress import default_as_of
-from ..scoping import scope_queryset
+from ..scoping import scope_ids
 
 
 def counted_people(
@@ -23,30 +20,21 @@ def counted_people(
     industry_ids: list[int] | None = None,
     returnee: bool = False,
     month: int | None = None,
-) -> QuerySet:
+) -> CountedWorkers:
     """The workers behind a rule-4.3 count (or, with `returnee`, a rule-4.5 count), scoped to `user`:
-    a clerk sees only their township, an industry department only its industries."""
+    a clerk sees only their township, an industry department only its industries. Scoped by the township
+    the person counted in (rule 4.1): the old clerk keeps seeing who moved away."""
     as_of = as_of or default_as_of(year)
-    people = nearby_counted_workers(year=year, as_of=as_of, township_id=township_id)
-    if industry_ids:
-        people = people.filter(counted_industry_id__in=industry_ids)
-    if month is not None:
-        people = people.filter(counted_start_date__month=month)
-    if returnee:
-        start, end = year_window(year, as_of)
-        people = people.filter(
-            Exists(
-                Employment.objects.filter(
-                    worker=OuterRef("pk"),
-                    returnee=True,
-                    workplace=Workplace.IN_DISTRICT,
-                    start_date__gte=start,
-                    start_date__lte=end,
-                )
-            )
-        )
-    # Scoped by the township the person counted in (rule 4.1): the old clerk keeps seeing who moved away.
-    people = scope_queryset(
-        people, user, township_field="counted_township_id", industry_field="counted_industry_id"
+    township_ids, industry_ids = scope_ids(
+        user,
+        township_ids=None if township_id is None else [township_id],
+        industry_ids=industry_ids or None,
     )
-    return people.order_by("counted_township_id", "counted_start_date", "id")
+    return CountedWorkers(
+        year=year,
+        as_of=as_of,
+        township_ids=township_ids,
+        industry_ids=industry_ids,
+        month=month,
+        returnee=returnee,
+    )
