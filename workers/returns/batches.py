@@ -19,7 +19,6 @@ from targets import audit
 from targets.models import QuarterLock, Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import progress_mark_dirty, quarter_of
-from wanzhou_jobs.bulk import StartedInsert
 from wanzhou_jobs.spreadsheets import check_file_name
 
 from ..models import (
@@ -45,7 +44,7 @@ from .plan import (
 )
 from .states import batch_move, batches_move
 from .stored import KeptPlan, plan_drop, plan_keep, plan_load, plan_still_holds
-from .write import _WORKER_COLUMNS, _counted_from, _worker_rows, _write
+from .write import _counted_from, _write, start_new_people
 
 logger = logging.getLogger(__name__)
 
@@ -275,11 +274,7 @@ def _write_kept(kept: KeptPlan, *, batch: ImportBatch, acting_user) -> bool:
                 return False
             # The new people go in (and PostgreSQL checks their keys) while the jobs are decoded.
             plan = kept.plan
-            creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
-            started = StartedInsert(
-                Worker, _WORKER_COLUMNS, _worker_rows(plan.new_workers, plan.id_infos, batch, creator_id)
-            )
-            plan.workers_written = set(plan.new_workers)
+            started = start_new_people(plan, plan.new_workers, batch, acting_user)
             try:
                 kept.jobs()
             finally:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from targets.models import QuarterLock, Township
 from targets.scoping import scope_for
 from targets.services import quarter_of
-from wanzhou_jobs.bulk import StartedInsert, filter_in
+from wanzhou_jobs.bulk import filter_in
 from wanzhou_jobs.spreadsheets import HeaderMissing, SpreadsheetError, clean_text
 
 from .. import resources as R
@@ -63,7 +63,7 @@ from .plan import (
     _plan_workers,
 )
 from .stored import Reads, _digest, _reference, _scope
-from .write import _WORKER_COLUMNS, _worker_rows
+from .write import start_new_people
 
 THIS_TOWNSHIP = _("本镇乡街道")  # the township moved into, when the row names none that can be read
 _NO_BIRTH_DATE = date(1900, 1, 1)  # without a valid ID number: the age rule waits, the date window runs
@@ -182,9 +182,7 @@ def _check_rows(
         new = {id_number: entry for id_number, entry in merged.items() if id_number not in existing}
         for id_number in new:
             plan.id_infos[id_number] = id_number_info(id_number)
-        creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
-        started = StartedInsert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
-        plan.workers_written = set(new)
+        started = start_new_people(plan, new, batch, acting_user)
     try:
         _check_each_row(
             plan, parsed, existing, employers_by_key, employers_by_code, scope, own, today, batch, since

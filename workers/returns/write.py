@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from targets.services import progress_mark_dirty
-from wanzhou_jobs.bulk import bulk_insert, filter_in
+from wanzhou_jobs.bulk import StartedInsert, bulk_insert, filter_in
 
 from ..models import (
     CATEGORY_FIELDS,
@@ -142,6 +142,15 @@ _WORKER_COLUMNS = [
     "created_by_id",
     *CATEGORY_FIELDS.values(),
 ]
+
+
+def start_new_people(plan: Plan, new: dict, batch: ImportBatch, acting_user) -> StartedInsert:
+    """Start inserting the new people (`_merge_people` entries by ID number) — PostgreSQL checks their keys
+    while the caller goes on — and note them on the plan as written. The caller waits on the result."""
+    creator_id = acting_user.pk if getattr(acting_user, "pk", None) else None
+    started = StartedInsert(Worker, _WORKER_COLUMNS, _worker_rows(new, plan.id_infos, batch, creator_id))
+    plan.workers_written = set(new)
+    return started
 
 
 def _worker_rows(entries: dict, infos: dict, batch: ImportBatch, creator_id) -> list[tuple]:
