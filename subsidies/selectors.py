@@ -6,7 +6,6 @@ without an assignment see none. Cap sums (`committed_sum`) deliberately ignore s
 township's approvals — and return only totals, never other townships' rows.
 """
 
-from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
@@ -20,7 +19,6 @@ from .models import (
     COMMITTED_STATUSES,
     Application,
     ApplicationWorker,
-    Payment,
     Status,
     SubsidyKind,
     SubsidyKindYear,
@@ -117,20 +115,6 @@ def committed_sum(queryset: QuerySet[Application]) -> Decimal:
         total=Coalesce(Sum("amount_approved"), Value(ZERO), output_field=_MONEY)
     )["total"]
     return Decimal(total or 0)
-
-
-def committed_line_sum(
-    *, kind: SubsidyKind, year: int, worker_id: int, exclude_application: int | None
-) -> Decimal:
-    lines = ApplicationWorker.objects.filter(
-        application__kind=kind,
-        application__year=year,
-        application__status__in=COMMITTED_STATUSES,
-        worker_id=worker_id,
-    ).exclude(application_id=exclude_application)
-    return Decimal(
-        lines.aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=_MONEY))["total"] or 0
-    )
 
 
 def worker_claims(
@@ -262,7 +246,3 @@ def yearly_totals(*, user, year: int) -> list[dict]:
         .annotate(**_amount_sums())
         .order_by("kind__sort_order", "township__code")
     )
-
-
-def payments_in(*, year: int) -> QuerySet[Payment]:
-    return Payment.objects.filter(paid_on__gte=date(year, 1, 1), paid_on__lte=date(year, 12, 31))
