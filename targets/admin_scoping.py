@@ -18,11 +18,13 @@ planner's estimate instead of counting every row, and the township filter lists 
 instead of scanning the list for distinct values.
 """
 
+from datetime import date
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Max, Min, Model
 from django.utils.functional import cached_property
 
 from .models import Township
@@ -86,6 +88,28 @@ class EstimatedCountPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+class _YearsFromEnds:
+    """The change list's queryset as the date hierarchy's template tag reads it: its first level (the years)
+    comes from the earliest and the latest date — two probes of the date's index — instead of a DISTINCT
+    over every row of the list (issue 27: 290 ms for a clerk's 80,000 jobs at 1M employments); months and
+    days, under a year's filter, are read as Django reads them. Everything else is the queryset itself."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+
+    def __getattr__(self, name):
+        return getattr(self._queryset, name)
+
+    def dates(self, field_name, kind, order="ASC"):
+        if kind != "year":
+            return self._queryset.dates(field_name, kind, order)
+        ends = self._queryset.aggregate(first=Min(field_name), last=Max(field_name))
+        if ends["first"] is None:
+            return []
+        years = [date(y, 1, 1) for y in range(ends["first"].year, ends["last"].year + 1)]
+        return years if order == "ASC" else years[::-1]
+
+
 class PageRowsChangeList(ChangeList):
     """A change list whose per-row figures are computed for the rows of the page only."""
 
@@ -93,6 +117,8 @@ class PageRowsChangeList(ChangeList):
         super().get_results(request)
         # Evaluating the page fills its result cache: the template iterates these very instances.
         self.model_admin.annotate_page(request, list(self.result_list))
+        if self.date_hierarchy:
+            self.queryset = _YearsFromEnds(self.queryset)
 
 
 class ScopedTownshipFilter(admin.RelatedFieldListFilter):
