@@ -132,6 +132,13 @@ DATABASES["default"]["TEST"] = {"NAME": _env("TEST_DATABASE_NAME") or None}
 # each web process reconnects instead of failing on the dead connection (tests/faults/test_postgres_restart.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USING_POSTGRES and not _env_bool("PG_JIT", False):
+    # PostgreSQL compiles a query to machine code when the planner's cost estimate passes jit_above_cost;
+    # the estimates of the scoped lists (a correlated EXISTS costed in millions) pass it, and the page then
+    # waits 100-300 ms for the compiler (issue 27: the clerk's employer list spent 300 ms of its 900 ms in
+    # JIT at 1M employments). The pages are short queries: JIT off unless PG_JIT=true.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = (_pg_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, Celery, cache -------------------------------------------------------------------------
