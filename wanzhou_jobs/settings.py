@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "progress-nightly": {"task": "targets.progress_recompute_all", "schedule": crontab(hour=1, minute=30)},
     "returns-cleanup": {"task": "workers.returns_cleanup", "schedule": crontab(minute=15)},
     "audit-prune": {"task": "targets.audit_prune", "schedule": crontab(hour=2, minute=45)},
+    "quarter-exceptions-close": {"task": "targets.quarter_exceptions_close", "schedule": crontab(minute=5)},
     "heartbeat": {"task": "wanzhou_jobs.heartbeat", "schedule": 60.0},
     "backup-nightly": {"task": "wanzhou_jobs.backup_nightly", "schedule": crontab(hour=3, minute=15)},
 }
