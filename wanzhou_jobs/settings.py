@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "workers",
     "assistance",
     "subsidies",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,18 @@ WHITENOISE_USE_FINDERS = True
 # --- Domain settings ------------------------------------------------------------------------------
 # A unit is seriously lagging when completion < this share of time progress (DESIGN.md §4.7).
 SERIOUS_LAG_RATIO = float(_env("SERIOUS_LAG_RATIO") or "0.8")
+
+# --- Data-quality checks of a quarterly submission (issue 23; reporting/quality.py lists the rules) ---------
+# Each rule's severity ("error" blocks the submission, "warning" needs an acknowledgement) and thresholds.
+REPORTING_QUALITY = {
+    "quarter_jump": {"severity": "warning", "ratio": 3.0, "min_base": 10},
+    "employer_day_hires": {"severity": "warning", "max_hires": 20},
+    "short_jobs": {"severity": "warning", "days": 7},
+    "age_at_start": {"severity": "warning", "min_age": 18, "max_age": 60},
+    "cross_township_duplicates": {"severity": "warning"},
+    "flexible_without_employer": {"severity": "warning", "max_share": 0.5, "min_jobs": 10},
+    "weekend_starts": {"severity": "warning", "max_share": 0.6, "min_jobs": 10},
+}
 UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- REST API (DESIGN.md §6; the classes live in wanzhou_jobs/api/) --------------------------------
