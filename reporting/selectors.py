@@ -127,4 +127,5 @@ def calendar(*, year: int, township_ids=None) -> dict:
                 }
             )
         rows.append({"township": township, "cells": cells})
-    return {"year": year, "rows": rows, "counts": counts, "labels": CALENDAR_LABELS}
+    summary = [(label, counts[state]) for state, label in CALENDAR_LABELS.items()]
+    return {"year": year, "rows": rows, "counts": counts, "summary": summary}

@@ -102,6 +102,7 @@ OBJECT_DOORS = {
     "assistance:course_import": "assistance.Course",
     "assistance:participant_update": "assistance.Participation",
     "targets:township": "targets.Township:code",
+    "reporting:quarter": "targets.Township:code",
     "targets:industry": "targets.Industry:code",
 }
 

@@ -406,6 +406,8 @@ def _object_pages(o: dict, mapping_batch) -> dict[str, str]:
     validated = o["batch"][ImportBatch.Status.VALIDATED].pk
     return {
         "targets:township": reverse("targets:township", args=[o["worker"].township.code]),
+        "reporting:quarter": reverse("reporting:quarter", args=[o["worker"].township.code])
+        + "?year=2026&quarter=1",
         "targets:industry": reverse("targets:industry", args=[o["employment"].industry.code]),
         "workers:return_detail": reverse("workers:return_detail", args=[validated]),
         "workers:return_discard": reverse("workers:return_discard", args=[validated]),

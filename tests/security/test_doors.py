@@ -145,6 +145,8 @@ DOORS: dict[str, str] = {
     **dict.fromkeys(_NO_DATA, "none"),
     "targets:audit": "audit",
     "targets:township": "drilldown",
+    "reporting:calendar": "none",  # states of townships' quarters, no person
+    "reporting:quarter": "batch",  # findings may name the township's people; links to their records
     "targets:people": "drilldown",
     "workers:return_list": "batch",
     "workers:return_detail": "batch",
