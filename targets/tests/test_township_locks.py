@@ -146,3 +146,16 @@ def _other_clerk_of(township):
     return staff_user_save(
         username="clerk_a2", role="clerk", township=township.name, password=STRONG_PASSWORD
     )
+
+
+def test_the_admin_unlock_action_unlocks_a_township_lock(login, bureau_user, locked_a, township_a):
+    from django.urls import reverse
+
+    response = login(bureau_user).post(
+        reverse("admin:targets_quarterlock_changelist"),
+        {"action": "unlock", "_selected_action": [locked_a.pk], "reason": "审核有误，重新报送"},
+    )
+    assert response.status_code == 302
+    assert not QuarterLock.objects.exists()
+    event = QuarterLockEvent.objects.get(action="unlock")
+    assert (event.township, event.reason) == (township_a, "审核有误，重新报送")
