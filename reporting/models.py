@@ -2,7 +2,8 @@
 
 Seed (万州人社发〔2025〕64号, 三、保障措施): "各镇乡街道落实属地责任，严格落实各项工作及政策措施。" and "依托人力资源信息库
 系统和渝悦就业平台，加强返乡回流人员数字监测" — each township answers for its own quarter's data; the bureau
-approves it. Seed (渝人社规〔2026〕6号) asks for the ledger to be shared quarterly ("按季度"), hence the quarter.
+approves it. Seed (渝人社规〔2026〕6号): "建立定期共商机制，每季度共同研判形势、解决难题；建立数据共享机制，定期共享政策兑现、
+就业状态等数据" — hence the quarter.
 
     未报送 (open) → 已报送 (submitted) → 已审核 (approved: the township's quarter is locked)
                                  ↘ 已退回 (returned, with a reason) → 已报送 …
@@ -133,3 +134,26 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.get_action_display()}"
+
+
+class ReportingDeadline(ConstraintMessages, models.Model):
+    """The submission deadline of a quarter when bureau staff moved it from the default, the 10th day after
+    the quarter ends (issue 23, item 5; as the returns board counts it, workers.selectors.return_deadline).
+    Seed (渝人社规〔2026〕6号): "每季度共同研判形势、解决难题；建立数据共享机制，定期共享政策兑现、就业状态等数据"."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"), choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)])
+    deadline = models.DateField(_("报送截止日期"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("报送截止日期")
+        verbose_name_plural = _("报送截止日期")
+        ordering = ["-year", "-quarter"]
+        constraints = [models.UniqueConstraint(fields=["year", "quarter"], name="deadline_once_per_quarter")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年第{self.quarter}季度 截止{self.deadline}"

@@ -11,7 +11,7 @@ from targets.services import quarter_end
 from workers.models import Source
 from workers.selectors import nearby_employment_matrix, time_progress
 
-from .models import QualityRun, QuarterReport, ReportEvent
+from .models import QualityRun, QuarterReport, ReportEvent, ReportingDeadline
 from .quality import Scope
 
 
@@ -129,3 +129,52 @@ def calendar(*, year: int, township_ids=None) -> dict:
         rows.append({"township": township, "cells": cells})
     summary = [(label, counts[state]) for state, label in CALENDAR_LABELS.items()]
     return {"year": year, "rows": rows, "counts": counts, "summary": summary}
+
+
+def deadlines(year: int) -> dict[int, date]:
+    """Each quarter's submission deadline: the one bureau staff set, else the 10th day after it ends."""
+    from workers.selectors import return_deadline
+
+    moved = dict(ReportingDeadline.objects.filter(year=year).values_list("quarter", "deadline"))
+    return {q: moved.get(q) or return_deadline(year, q) for q in (1, 2, 3, 4)}
+
+
+def reporting_rates(*, year: int, today: date | None = None) -> list[dict]:
+    """DHIS2's reporting and timeliness rates per quarter, over the 49 townships of annex 1: submitted (a
+    first submission at all), on time (first submitted by the deadline), late, missing (deadline passed, never
+    submitted). The date of a submission is the day of its first 报送 event (Asia/Shanghai)."""
+    today = today or timezone.localdate()
+    due = deadlines(year)
+    townships = list(Township.objects.filter(in_plan=True).values_list("pk", flat=True))
+    first: dict[tuple[int, int], date] = {}
+    events = ReportEvent.objects.filter(
+        action=ReportEvent.Action.SUBMIT, report__year=year, report__township_id__in=townships
+    ).values_list("report__township_id", "report__quarter", "at")
+    for township_id, quarter, at in events:
+        day = timezone.localtime(at).date()
+        key = (township_id, quarter)
+        if key not in first or day < first[key]:
+            first[key] = day
+    out = []
+    for quarter in (1, 2, 3, 4):
+        days = [first[(t, quarter)] for t in townships if (t, quarter) in first]
+        on_time = sum(1 for d in days if d <= due[quarter])
+        closed = quarter_end(year, quarter) < today
+        passed = due[quarter] < today
+        total = len(townships)
+        out.append(
+            {
+                "quarter": quarter,
+                "deadline": due[quarter],
+                "closed": closed,
+                "passed": passed,
+                "expected": total,
+                "submitted": len(days),
+                "on_time": on_time,
+                "late": len(days) - on_time,
+                "missing": total - len(days) if passed else 0,
+                "reporting_rate": len(days) / total if closed and total else None,
+                "timeliness_rate": on_time / total if closed and total else None,
+            }
+        )
+    return out

@@ -180,3 +180,22 @@ def report_exception_grant(*, acting_user, report: QuarterReport, clerk, until, 
         detail={"clerk": clerk.get_username(), "until": until.isoformat(), "reason": reason.strip()[:200]},
     )
     return exception
+
+
+DEADLINE_BEFORE_END = _("报送截止日期不能早于季度结束日（{end}）。")
+
+
+@transaction.atomic
+def deadline_set(*, acting_user, year: int, quarter: int, deadline):
+    """Bureau staff move a quarter's submission deadline (issue 23, item 5); logged in the audit trail."""
+    from .models import ReportingDeadline
+
+    if scope_for(acting_user).role != Role.BUREAU:
+        raise PermissionDenied(ONLY_BUREAU.format(action=_("设置报送截止日期")))
+    end = quarter_end(year, quarter)
+    if deadline <= end:
+        raise ValidationError(DEADLINE_BEFORE_END.format(end=end.isoformat()))
+    row, _created = ReportingDeadline.objects.update_or_create(
+        year=year, quarter=quarter, defaults={"deadline": deadline, "set_by": acting_user}
+    )
+    return row

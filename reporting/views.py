@@ -28,10 +28,12 @@ from targets.views._common import _role_or_response
 from . import services
 from .models import QualityFinding, QuarterReport
 from .quality import RULES, rule_name, threshold
-from .selectors import calendar, latest_run, quarter_glance, report_events
+from .selectors import calendar, latest_run, quarter_glance, report_events, reporting_rates
 
 ALLOWED = (Role.BUREAU, Role.CLERK)
 UNKNOWN_ACTION = _("无法识别的操作，请在页面上点击按钮提交。")
+DEADLINE_INVALID = _("请选择季度并按“2026-04-10”的格式填写截止日期。")
+DEADLINE_SET = _("{year}年第{quarter}季度报送截止日期已改为{deadline}。")
 UNTIL_INVALID = _("请按“2026-01-31”的格式填写开放截止日期。")
 CLERK_INVALID = _("请选择本镇乡街道的一名经办员。")
 DONE = {
@@ -56,16 +58,50 @@ def _quarter_from(data) -> tuple[int, int]:
 
 @login_required
 def calendar_page(request):
+    """The calendar of township × quarter states, each quarter's deadline and the reporting and timeliness
+    rates; bureau staff move a deadline here (POST)."""
     role, denied = _role_or_response(request, ALLOWED)
     if denied:
         return denied
-    year = parse_year(request.GET.get("year"))
+    year = parse_year(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
+    status = 200
+    if request.method == "POST":
+        try:
+            try:
+                deadline = date.fromisoformat(request.POST.get("deadline", "").strip())
+                quarter = int(request.POST.get("quarter", ""))
+            except ValueError:
+                raise ValidationError(DEADLINE_INVALID) from None
+            services.deadline_set(acting_user=request.user, year=year, quarter=quarter, deadline=deadline)
+        except (ValidationError, PermissionDenied) as error:
+            for message in getattr(error, "messages", [str(error)]):
+                messages.error(request, message)
+            status = 403 if isinstance(error, PermissionDenied) else 400
+        else:
+            messages.success(request, DEADLINE_SET.format(year=year, quarter=quarter, deadline=deadline))
+            return redirect(f"{reverse('reporting:calendar')}?year={year}")
     scope = scope_for(request.user)
     data = calendar(year=year, township_ids=None if scope.all_townships else scope.township_ids)
+    rates = reporting_rates(year=year)
+    for row in rates:
+        row["reporting_display"] = pct(row["reporting_rate"])
+        row["timeliness_display"] = pct(row["timeliness_rate"])
+    today = timezone.localdate()
+    for row in data["rows"]:
+        for cell, rate in zip(row["cells"], rates, strict=True):
+            cell["overdue"] = cell["state"] in ("open", "returned") and rate["deadline"] < today
     return render(
         request,
         "reporting/calendar.html",
-        {"cal": data, "year": year, "years": plan_years(), "role": role, "quarters": (1, 2, 3, 4)},
+        {
+            "cal": data,
+            "rates": rates,
+            "year": year,
+            "years": plan_years(),
+            "role": role,
+            "quarters": (1, 2, 3, 4),
+        },
+        status=status,
     )
 
 

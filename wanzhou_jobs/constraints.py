@@ -41,6 +41,7 @@ MESSAGES = {
     "unlock_exception_one_open": ("quarter", _("该镇乡街道的这个季度已有未关闭的临时开放。")),
     # reporting
     "report_once_per_quarter": ("quarter", _("该镇乡街道本季度的报送已经存在。")),
+    "deadline_once_per_quarter": ("quarter", _("该季度的报送截止日期已经设置。")),
     # assistance
     "enrolment_one_open_per_worker": ("worker", _("此人已有未退出的帮扶记录，请先办理退出。")),
     "enrolment_exit_after_entry": ("exit_date", _("退出日期不能早于纳入日期。")),
