@@ -157,3 +157,55 @@ class ReportingDeadline(ConstraintMessages, models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年第{self.quarter}季度 截止{self.deadline}"
+
+
+class Notification(ConstraintMessages, models.Model):
+    """One message of a user's inbox (issue 23, item 6), created once per event: `key` names the event
+    (a return, an approval, a township's deadline of a quarter, a month's lagging notice…), so a sweep run
+    twice, or after beat restarts, finds it and adds nothing; an opted-in user gets it by email once.
+    Seed (万州人社发〔2025〕64号): "各镇乡街道落实属地责任，严格落实各项工作及政策措施。" """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("报送截止临近")
+        OVERDUE = "overdue", _("报送逾期")
+        RETURNED = "returned", _("报送被退回")
+        APPROVED = "approved", _("报送审核通过")
+        UNLOCK_GRANTED = "unlock", _("临时开放")
+        UNLOCK_EXPIRING = "expiring", _("临时开放即将到期")
+        LAGGING = "lagging", _("严重滞后提醒")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("事件"), max_length=80)
+    title = models.CharField(_("内容"), max_length=300)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_event")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationSetting(models.Model):
+    """A user's choice to get their notifications by email too (off unless they opt in)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.BooleanField(_("同时发送邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("消息设置")
+        verbose_name_plural = _("消息设置")
+
+    def __str__(self) -> str:
+        return f"{self.user} 邮件{'开' if self.email else '关'}"

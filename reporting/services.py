@@ -19,6 +19,7 @@ from targets.models import Role, Township
 from targets.scoping import ensure_township_writable, scope_for
 from targets.services import quarter_end, quarter_exception_grant, quarter_lock
 
+from . import notifications
 from .models import QualityFinding, QualityRun, QuarterReport, ReportEvent
 from .quality import Scope, quality_findings
 
@@ -142,7 +143,9 @@ def report_return(*, acting_user, report: QuarterReport, reason: str) -> Quarter
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(RETURN_NEEDS_REASON, code="reason")
-    return _move(report, action=Action.RETURN, user=acting_user, note=reason)
+    moved = _move(report, action=Action.RETURN, user=acting_user, note=reason)
+    notifications.notify_returned(report=moved, event=moved.events.order_by("-pk").first())
+    return moved
 
 
 @transaction.atomic
@@ -157,6 +160,7 @@ def report_approve(*, acting_user, report: QuarterReport, note: str = "") -> Qua
         township=moved.township,
         reason=str(_("季度报送审核通过")),
     )
+    notifications.notify_approved(report=moved, event=moved.events.order_by("-pk").first())
     return moved
 
 
@@ -179,6 +183,7 @@ def report_exception_grant(*, acting_user, report: QuarterReport, clerk, until, 
         township=report.township.code,
         detail={"clerk": clerk.get_username(), "until": until.isoformat(), "reason": reason.strip()[:200]},
     )
+    notifications.notify_unlock(exception=exception)
     return exception
 
 

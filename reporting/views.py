@@ -210,3 +210,68 @@ def quarter_page(request, code: str):
         "tomorrow": today + timedelta(days=1),
     }
     return render(request, "reporting/quarter.html", context, status=status)
+
+
+INBOX_PER_PAGE = 50
+READ_DONE = _("已标记为已读。")
+EMAIL_ON = _("已开启邮件提醒：新消息将同时发送到 {email}。")
+EMAIL_OFF = _("已关闭邮件提醒。")
+EMAIL_MISSING = _("您的账号没有登记邮箱，请联系系统管理员登记后再开启邮件提醒。")
+
+
+@login_required
+def inbox(request):
+    """The user's own notifications (every role has an inbox); read marks and the email opt-in (POST)."""
+    from .models import Notification, NotificationSetting
+    from .notifications import email_opt_set, notification_read
+
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "read":
+            pk = request.POST.get("pk", "")
+            notification_read(user=request.user, pk=int(pk) if pk.isdigit() else None)
+            messages.success(request, READ_DONE)
+        elif action in ("email_on", "email_off"):
+            if action == "email_on" and not request.user.email:
+                messages.error(request, EMAIL_MISSING)
+            else:
+                email_opt_set(user=request.user, email=action == "email_on")
+                messages.success(
+                    request, EMAIL_ON.format(email=request.user.email) if action == "email_on" else EMAIL_OFF
+                )
+        return redirect(reverse("reporting:inbox"))
+    notes = list(Notification.objects.filter(user=request.user)[:INBOX_PER_PAGE])
+    setting = NotificationSetting.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "reporting/inbox.html",
+        {
+            "notes": notes,
+            "unread": sum(1 for n in notes if n.read_at is None),
+            "email_on": bool(setting and setting.email),
+        },
+    )
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def notice(request):
+    """The monthly 通报 as a Word document (bureau staff); the figures of the dashboard's snapshot."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from targets.selectors_dashboard import dashboard_progress
+
+    from .notice import notice_docx, notice_filename
+
+    role, denied = _role_or_response(request, (Role.BUREAU,))
+    if denied:
+        return denied
+    progress = dashboard_progress(year=parse_year(request.GET.get("year")))
+    body = notice_docx(progress=progress, rates=reporting_rates(year=progress.year))
+    response = HttpResponse(body, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(notice_filename(progress))}"
+    return response

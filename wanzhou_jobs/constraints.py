@@ -42,6 +42,7 @@ MESSAGES = {
     # reporting
     "report_once_per_quarter": ("quarter", _("该镇乡街道本季度的报送已经存在。")),
     "deadline_once_per_quarter": ("quarter", _("该季度的报送截止日期已经设置。")),
+    "notification_once_per_event": ("key", _("该消息已经发送给此用户。")),
     # assistance
     "enrolment_one_open_per_worker": ("worker", _("此人已有未退出的帮扶记录，请先办理退出。")),
     "enrolment_exit_after_entry": ("exit_date", _("退出日期不能早于纳入日期。")),
