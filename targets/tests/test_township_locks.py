@@ -159,3 +159,31 @@ def test_the_admin_unlock_action_unlocks_a_township_lock(login, bureau_user, loc
     assert not QuarterLock.objects.exists()
     event = QuarterLockEvent.objects.get(action="unlock")
     assert (event.township, event.reason) == (township_a, "审核有误，重新报送")
+
+
+def test_the_person_page_freezes_a_township_locked_job_unless_the_clerk_holds_an_exception(
+    login, bureau_user, clerk_a, locked_a, township_a
+):
+    from django.urls import reverse
+
+    from workers.tests.factories import EmploymentFactory
+
+    worker = WorkerFactory(township=township_a)
+    EmploymentFactory(worker=worker, start_date=date(2026, 2, 10), channel="")
+    url = reverse("admin:workers_worker_change", args=[worker.pk])
+    body = login(clerk_a).get(url).content.decode()
+    assert "此人有 1 条就业记录开始于已锁定的季度（2026年第1季度）" in body
+    assert "disabled" in body.split('name="employments-0-channel"')[1][:200]
+
+    quarter_exception_grant(
+        acting_user=bureau_user,
+        township=township_a,
+        year=2026,
+        quarter=1,
+        clerk=clerk_a,
+        until=timezone.localdate(),
+        reason="补录",
+    )
+    body = login(clerk_a).get(url).content.decode()
+    assert "此人有 1 条就业记录开始于已锁定的季度" not in body
+    assert "disabled" not in body.split('name="employments-0-channel"')[1][:200]
