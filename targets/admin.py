@@ -156,6 +156,7 @@ class UnlockForm(forms.Form):
 class QuarterLockAdmin(admin.ModelAdmin):
     form = QuarterLockForm
     list_display = ["__str__", "locked_by", "locked_at", "reason"]
+    list_select_related = ["township", "locked_by"]
     actions = ["unlock"]
 
     def has_change_permission(self, request, obj=None):
@@ -196,6 +197,7 @@ class QuarterLockAdmin(admin.ModelAdmin):
                     year=lock.year,
                     quarter=lock.quarter,
                     reason=form.cleaned_data["reason"],
+                    township=lock.township,
                 )
                 self.message_user(request, _("{lock} 已解锁。").format(lock=lock))
             return None
@@ -215,7 +217,7 @@ class QuarterLockAdmin(admin.ModelAdmin):
 
 @admin.register(QuarterLockEvent)
 class QuarterLockEventAdmin(admin.ModelAdmin):
-    list_display = ["year", "quarter", "action", "reason", "user", "at"]
+    list_display = ["year", "quarter", "township", "action", "reason", "user", "at"]
     list_filter = ["action", "year"]
 
     def has_add_permission(self, request):

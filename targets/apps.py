@@ -13,10 +13,18 @@ class TargetsConfig(AppConfig):
             IndustryTarget,
             KeyTaskTarget,
             QuarterLock,
+            QuarterUnlockException,
             StaffAssignment,
             TownshipTarget,
         )
 
-        for model in (TownshipTarget, IndustryTarget, KeyTaskTarget, QuarterLock, StaffAssignment):
+        for model in (
+            TownshipTarget,
+            IndustryTarget,
+            KeyTaskTarget,
+            QuarterLock,
+            QuarterUnlockException,
+            StaffAssignment,
+        ):
             audit.register(model)
         audit.register(ApiClient, exclude_fields=("token_hash", "last_used_at"))

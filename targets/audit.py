@@ -67,6 +67,10 @@ EVENT_LABELS = {
     "return_retry": "重新处理失败的导入批次",
     "return_columns": "确认季度报表列对应",
     "worker_move": "户籍迁移",
+    "report_submit": "报送季度数据",
+    "report_return": "退回季度报送",
+    "report_approve": "审核通过季度报送",
+    "quarter_exception": "临时开放已锁定季度",
 }
 
 #: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused
@@ -98,6 +102,7 @@ OBJECT_DOORS = {
     "assistance:course_import": "assistance.Course",
     "assistance:participant_update": "assistance.Participation",
     "targets:township": "targets.Township:code",
+    "reporting:quarter": "targets.Township:code",
     "targets:industry": "targets.Industry:code",
 }
 

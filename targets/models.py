@@ -196,8 +196,20 @@ class StaffAssignment(ConstraintMessages, models.Model):
 
 
 class QuarterLock(ConstraintMessages, models.Model):
-    """A closed quarter approved by bureau staff (DESIGN.md §4.8): employments starting in it are frozen."""
+    """A closed quarter approved by bureau staff (DESIGN.md §4.8): employments starting in it are frozen.
 
+    Without a township the lock holds for the whole district; with one (issue 23: the bureau approved that
+    township's quarterly submission) it holds for the jobs counted in that township."""
+
+    township = models.ForeignKey(
+        "Township",
+        verbose_name=_("镇乡街道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quarter_locks",
+        help_text=_("不填则全区锁定"),
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"), choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)])
     locked_at = models.DateTimeField(_("锁定时间"), auto_now_add=True)
@@ -210,10 +222,20 @@ class QuarterLock(ConstraintMessages, models.Model):
         verbose_name = _("季度锁定")
         verbose_name_plural = _("季度锁定")
         ordering = ["-year", "-quarter"]
-        constraints = [models.UniqueConstraint(fields=["year", "quarter"], name="quarter_locked_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quarter"], condition=Q(township__isnull=True), name="quarter_locked_once"
+            ),
+            models.UniqueConstraint(
+                fields=["township", "year", "quarter"],
+                condition=Q(township__isnull=False),
+                name="township_quarter_locked_once",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}年第{self.quarter}季度"
+        where = self.township.name if self.township_id else "全区"
+        return f"{where} {self.year}年第{self.quarter}季度"
 
 
 class QuarterLockEvent(models.Model):
@@ -222,7 +244,17 @@ class QuarterLockEvent(models.Model):
     class Action(models.TextChoices):
         LOCK = "lock", _("锁定")
         UNLOCK = "unlock", _("解锁")
+        OPEN = "open", _("临时开放")
+        CLOSE = "close", _("临时开放结束")
 
+    township = models.ForeignKey(
+        "Township",
+        verbose_name=_("镇乡街道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"))
     action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
@@ -237,6 +269,45 @@ class QuarterLockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.quarter} {self.get_action_display()}"
+
+
+class QuarterUnlockException(ConstraintMessages, models.Model):
+    """A township's locked quarter opened by bureau staff for one named clerk until a date (issue 23, item 4).
+
+    While it is active (not closed and `until` not passed) that clerk may write the township's jobs of the
+    quarter; beat closes it the day after `until`. Seed: "各镇乡街道落实属地责任，严格落实各项工作及政策措施。"
+    """
+
+    township = models.ForeignKey(
+        "Township", verbose_name=_("镇乡街道"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办员"), on_delete=models.PROTECT, related_name="+"
+    )
+    until = models.DateField(_("开放至"))
+    reason = models.CharField(_("原因"), max_length=200)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("批准时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("季度临时开放")
+        verbose_name_plural = _("季度临时开放")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "year", "quarter"],
+                condition=Q(closed_at__isnull=True),
+                name="unlock_exception_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.year}年第{self.quarter}季度 开放至{self.until}"
 
 
 class ProgressDirtyYear(models.Model):

@@ -271,12 +271,51 @@ def quarter_end(year: int, quarter: int):
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def ensure_quarter_open(day) -> None:
-    """Raise ValidationError when `day` falls in a locked quarter."""
+def _open_for(acting_user, today):
+    """(township id, year, quarter) of the unlock exceptions that let `acting_user` write today."""
+    from .models import QuarterUnlockException
+
+    if not getattr(acting_user, "pk", None):
+        return set()
+    return set(
+        QuarterUnlockException.objects.filter(
+            clerk_id=acting_user.pk, closed_at__isnull=True, until__gte=today
+        ).values_list("township_id", "year", "quarter")
+    )
+
+
+def locked_quarters(*, township_ids=(), acting_user=None) -> set[tuple[int, int]]:
+    """The (year, quarter)s frozen for jobs counted in any of `township_ids`: the district's locks and those
+    townships' own (issue 23), less the quarters an active unlock exception opens for `acting_user`."""
+    from django.utils import timezone
+
+    from .models import QuarterLock
+
+    township_ids = {t for t in township_ids if t}
+    district = set(QuarterLock.objects.filter(township__isnull=True).values_list("year", "quarter"))
+    own = set(
+        QuarterLock.objects.filter(township_id__in=township_ids).values_list("township_id", "year", "quarter")
+    )
+    if own:
+        own -= _open_for(acting_user, timezone.localdate())
+    return district | {(year, quarter) for _t, year, quarter in own}
+
+
+def ensure_quarter_open(day, *, township_id=None, acting_user=None) -> None:
+    """Raise ValidationError when `day` falls in a quarter locked for the district, or for `township_id`
+    (the township the job counts in) unless an active unlock exception opens it for `acting_user`."""
+    from django.utils import timezone
+
     from .models import QuarterLock
 
     year, quarter = quarter_of(day)
-    if QuarterLock.objects.filter(year=year, quarter=quarter).exists():
+    if QuarterLock.objects.filter(year=year, quarter=quarter, township__isnull=True).exists():
+        raise ValidationError(QUARTER_LOCKED.format(year=year, quarter=quarter), code="quarter_locked")
+    township_locked = (
+        township_id
+        and QuarterLock.objects.filter(year=year, quarter=quarter, township_id=township_id).exists()
+    )
+    if township_locked and (township_id, year, quarter) not in _open_for(acting_user, timezone.localdate()):
         raise ValidationError(QUARTER_LOCKED.format(year=year, quarter=quarter), code="quarter_locked")
 
 
@@ -290,7 +329,8 @@ def _ensure_bureau(acting_user) -> None:
 
 
 @transaction.atomic
-def quarter_lock(*, acting_user, year: int, quarter: int, reason: str = ""):
+def quarter_lock(*, acting_user, year: int, quarter: int, reason: str = "", township=None):
+    """Lock a closed quarter for the district, or (issue 23: approval of a submission) for one township."""
     from django.utils import timezone
 
     from .models import QuarterLock, QuarterLockEvent
@@ -298,10 +338,13 @@ def quarter_lock(*, acting_user, year: int, quarter: int, reason: str = ""):
     _ensure_bureau(acting_user)
     if quarter_end(year, quarter) >= timezone.localdate():
         raise ValidationError(QUARTER_NOT_CLOSED.format(year=year, quarter=quarter))
-    if QuarterLock.objects.filter(year=year, quarter=quarter).exists():
+    if QuarterLock.objects.filter(year=year, quarter=quarter, township=township).exists():
         raise ValidationError(QUARTER_ALREADY_LOCKED.format(year=year, quarter=quarter))
-    lock = QuarterLock.objects.create(year=year, quarter=quarter, locked_by=acting_user, reason=reason)
+    lock = QuarterLock.objects.create(
+        year=year, quarter=quarter, township=township, locked_by=acting_user, reason=reason
+    )
     QuarterLockEvent.objects.create(
+        township=township,
         year=year,
         quarter=quarter,
         action=QuarterLockEvent.Action.LOCK,
@@ -312,22 +355,99 @@ def quarter_lock(*, acting_user, year: int, quarter: int, reason: str = ""):
 
 
 @transaction.atomic
-def quarter_unlock(*, acting_user, year: int, quarter: int, reason: str) -> None:
+def quarter_unlock(*, acting_user, year: int, quarter: int, reason: str, township=None) -> None:
     from .models import QuarterLock, QuarterLockEvent
 
     _ensure_bureau(acting_user)
     if not (reason or "").strip():
         raise ValidationError(UNLOCK_NEEDS_REASON)
-    deleted, _rows = QuarterLock.objects.filter(year=year, quarter=quarter).delete()
+    deleted, _rows = QuarterLock.objects.filter(year=year, quarter=quarter, township=township).delete()
     if not deleted:
         raise ValidationError(QUARTER_NOT_LOCKED.format(year=year, quarter=quarter))
     QuarterLockEvent.objects.create(
+        township=township,
         year=year,
         quarter=quarter,
         action=QuarterLockEvent.Action.UNLOCK,
         reason=reason.strip(),
         user=acting_user,
     )
+
+
+EXCEPTION_NEEDS_LOCK = _("{township}{year}年第{quarter}季度未锁定，无需临时开放。")
+EXCEPTION_NEEDS_CLERK = _("临时开放只能给{township}的经办员。")
+EXCEPTION_UNTIL_PAST = _("开放截止日期不能早于今天。")
+EXCEPTION_ALREADY_OPEN = _("{township}{year}年第{quarter}季度已有未关闭的临时开放（至{until}）。")
+
+
+@transaction.atomic
+def quarter_exception_grant(*, acting_user, township, year: int, quarter: int, clerk, until, reason: str):
+    """Open a township's locked quarter for one named clerk until a date, with a reason (issue 23, item 4)."""
+    from django.utils import timezone
+
+    from .models import QuarterLock, QuarterLockEvent, QuarterUnlockException, StaffAssignment
+
+    _ensure_bureau(acting_user)
+    if not (reason or "").strip():
+        raise ValidationError(UNLOCK_NEEDS_REASON)
+    if not QuarterLock.objects.filter(year=year, quarter=quarter, township=township).exists():
+        raise ValidationError(EXCEPTION_NEEDS_LOCK.format(township=township, year=year, quarter=quarter))
+    if not StaffAssignment.objects.filter(user=clerk, role=Role.CLERK, township=township).exists():
+        raise ValidationError(EXCEPTION_NEEDS_CLERK.format(township=township))
+    if until < timezone.localdate():
+        raise ValidationError(EXCEPTION_UNTIL_PAST)
+    current = QuarterUnlockException.objects.filter(
+        township=township, year=year, quarter=quarter, closed_at__isnull=True
+    ).first()
+    if current is not None:
+        raise ValidationError(
+            EXCEPTION_ALREADY_OPEN.format(township=township, year=year, quarter=quarter, until=current.until)
+        )
+    exception = QuarterUnlockException.objects.create(
+        township=township,
+        year=year,
+        quarter=quarter,
+        clerk=clerk,
+        until=until,
+        reason=reason.strip(),
+        granted_by=acting_user,
+    )
+    QuarterLockEvent.objects.create(
+        township=township,
+        year=year,
+        quarter=quarter,
+        action=QuarterLockEvent.Action.OPEN,
+        reason=f"{clerk.get_username()} 至 {until.isoformat()}：{reason.strip()}"[:200],
+        user=acting_user,
+    )
+    return exception
+
+
+@transaction.atomic
+def quarter_exceptions_close(*, today=None) -> list[int]:
+    """Close every unlock exception whose date has passed (run by beat); returns the ids closed. Idempotent:
+    a closed exception is never closed twice."""
+    from django.utils import timezone
+
+    from .models import QuarterLockEvent, QuarterUnlockException
+
+    today = today or timezone.localdate()
+    expired = list(
+        QuarterUnlockException.objects.select_for_update().filter(closed_at__isnull=True, until__lt=today)
+    )
+    now = timezone.now()
+    for exception in expired:
+        exception.closed_at = now
+        exception.save(update_fields=["closed_at"])
+        QuarterLockEvent.objects.create(
+            township_id=exception.township_id,
+            year=exception.year,
+            quarter=exception.quarter,
+            action=QuarterLockEvent.Action.CLOSE,
+            reason=f"开放至{exception.until.isoformat()}，已到期",
+            user_id=exception.granted_by_id,
+        )
+    return [e.pk for e in expired]
 
 
 # --- Progress outbox (DESIGN.md §7) ---------------------------------------------------------------------

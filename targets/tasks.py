@@ -35,3 +35,11 @@ def audit_prune() -> None:
     from .audit import audit_prune as prune
 
     prune()
+
+
+@shared_task(name="targets.quarter_exceptions_close", ignore_result=True)
+def quarter_exceptions_close() -> None:
+    """Hourly: close the unlock exceptions whose date has passed (issue 23, item 4)."""
+    from .services import quarter_exceptions_close as close
+
+    close()

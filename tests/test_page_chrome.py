@@ -45,7 +45,7 @@ NOT_PAGES = {
     "workers:return_status": "JSON polled by the batch page",
     "subsidies:attachment": "a file download",
 }
-DOWNLOAD_SUFFIXES = (".xlsx", ".json", ".csv", ".ndjson")
+DOWNLOAD_SUFFIXES = (".xlsx", ".docx", ".json", ".csv", ".ndjson")
 
 #: The role fixtures of the root conftest (the security crawl's roles, without its 分水镇 data).
 ROLES = {
@@ -157,6 +157,10 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "targets:audit": {
         "bureau": [("输入条件后点击“查询”。不填条件直接查询将列出全部日志（最新的在前）。", None)],
     },
+    "reporting:inbox": dict.fromkeys(
+        ("bureau", "clerk", "industry", "reviewer"),
+        [("没有消息。报送截止临近、逾期、被退回、审核通过、临时开放和严重滞后提醒会出现在这里。", None)],
+    ),
 }
 
 
@@ -406,6 +410,8 @@ def _object_pages(o: dict, mapping_batch) -> dict[str, str]:
     validated = o["batch"][ImportBatch.Status.VALIDATED].pk
     return {
         "targets:township": reverse("targets:township", args=[o["worker"].township.code]),
+        "reporting:quarter": reverse("reporting:quarter", args=[o["worker"].township.code])
+        + "?year=2026&quarter=1",
         "targets:industry": reverse("targets:industry", args=[o["employment"].industry.code]),
         "workers:return_detail": reverse("workers:return_detail", args=[validated]),
         "workers:return_discard": reverse("workers:return_discard", args=[validated]),

@@ -37,6 +37,12 @@ MESSAGES = {
     "key_task_target_once_a_year": ("indicator", _("该指标本年度的目标已经设置。")),
     "clerk_has_township": ("township", _("镇乡街道经办员必须指定所属镇乡街道。")),
     "quarter_locked_once": ("quarter", _("该季度已经锁定。")),
+    "township_quarter_locked_once": ("quarter", _("该镇乡街道的这个季度已经锁定。")),
+    "unlock_exception_one_open": ("quarter", _("该镇乡街道的这个季度已有未关闭的临时开放。")),
+    # reporting
+    "report_once_per_quarter": ("quarter", _("该镇乡街道本季度的报送已经存在。")),
+    "deadline_once_per_quarter": ("quarter", _("该季度的报送截止日期已经设置。")),
+    "notification_once_per_event": ("key", _("该消息已经发送给此用户。")),
     # assistance
     "enrolment_one_open_per_worker": ("worker", _("此人已有未退出的帮扶记录，请先办理退出。")),
     "enrolment_exit_after_entry": ("exit_date", _("退出日期不能早于纳入日期。")),

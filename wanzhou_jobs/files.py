@@ -41,6 +41,9 @@ FILES = (
     ),
     PersonalFile("通报表 (.xlsx): the monthly briefing", "targets:briefing", {"bureau": NO_PEOPLE}),
     PersonalFile(
+        "通报 (.docx): the monthly notice as a Word document", "reporting:notice", {"bureau": NO_PEOPLE}
+    ),
+    PersonalFile(
         "补贴发放名单 (.xlsx): the payment list for the bank",
         "subsidies:payment_export",
         {"bureau": FULL},

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "workers",
     "assistance",
     "subsidies",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "reporting.context.unread_notifications",
             ],
         },
     },
@@ -180,6 +182,8 @@ CELERY_BEAT_SCHEDULE = {
     "progress-nightly": {"task": "targets.progress_recompute_all", "schedule": crontab(hour=1, minute=30)},
     "returns-cleanup": {"task": "workers.returns_cleanup", "schedule": crontab(minute=15)},
     "audit-prune": {"task": "targets.audit_prune", "schedule": crontab(hour=2, minute=45)},
+    "quarter-exceptions-close": {"task": "targets.quarter_exceptions_close", "schedule": crontab(minute=5)},
+    "notifications-sweep": {"task": "reporting.notifications_sweep", "schedule": crontab(hour=8, minute=0)},
     "heartbeat": {"task": "wanzhou_jobs.heartbeat", "schedule": 60.0},
     "backup-nightly": {"task": "wanzhou_jobs.backup_nightly", "schedule": crontab(hour=3, minute=15)},
 }
@@ -272,6 +276,34 @@ WHITENOISE_USE_FINDERS = True
 # --- Domain settings ------------------------------------------------------------------------------
 # A unit is seriously lagging when completion < this share of time progress (DESIGN.md §4.7).
 SERIOUS_LAG_RATIO = float(_env("SERIOUS_LAG_RATIO") or "0.8")
+
+# --- Email of notifications (issue 23): the console by default, SMTP when the environment names a host ----
+EMAIL_HOST = _env("EMAIL_HOST")
+EMAIL_BACKEND = _env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL") or "noreply@localhost"
+#: The address of the site, for links in emails (e.g. https://jobs.wanzhou.example).
+SITE_URL = _env("SITE_URL")
+
+# --- Data-quality checks of a quarterly submission (issue 23; reporting/quality.py lists the rules) ---------
+# Each rule's severity ("error" blocks the submission, "warning" needs an acknowledgement) and thresholds.
+REPORTING_QUALITY = {
+    "quarter_jump": {"severity": "warning", "ratio": 3.0, "min_base": 10},
+    "employer_day_hires": {"severity": "warning", "max_hires": 20},
+    "short_jobs": {"severity": "warning", "days": 7},
+    "age_at_start": {"severity": "warning", "min_age": 18, "max_age": 60},
+    "cross_township_duplicates": {"severity": "warning"},
+    "flexible_without_employer": {"severity": "warning", "max_share": 0.5, "min_jobs": 10},
+    "weekend_starts": {"severity": "warning", "max_share": 0.6, "min_jobs": 10},
+}
 UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- REST API (DESIGN.md §6; the classes live in wanzhou_jobs/api/) --------------------------------

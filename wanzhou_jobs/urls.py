@@ -28,6 +28,7 @@ urlpatterns = [
     path("ledger/", include("workers.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("assistance/", include("assistance.urls")),
+    path("reporting/", include("reporting.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     # REST API (DESIGN.md §6): the schema and its docs are public, the data needs a token or a staff session.
     path("api/v1/", include("workers.api.urls")),

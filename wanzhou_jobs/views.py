@@ -47,8 +47,11 @@ def _clerk_worklist(user, today: date | None = None) -> dict:
         for q, cell in enumerate(row["cells"] if row else [], start=1)
         if cell["state"] in ("due", "overdue")
     ]
+    from reporting.selectors import returned_reports
+
     return {
         "year": year,
+        "returned": returned_reports(township_ids=township_ids),
         "returns_due": due,
         "routine_open": worklist(user=user, year=year).count(),
         "drafts": applications_for(user).filter(status=Status.DRAFT).count(),

@@ -52,13 +52,14 @@ LOCKED_JOBS = _(
 )
 
 
-def _locked_jobs(worker) -> list[str]:
+def _locked_jobs(worker, acting_user=None) -> list[str]:
     """The locked quarters ("2026年第1季度") in which jobs of `worker` start, in order."""
-    from targets.models import QuarterLock
-    from targets.services import quarter_of
+    from targets.services import locked_quarters, quarter_of
 
-    quarters = sorted({quarter_of(day) for day in worker.employments.values_list("start_date", flat=True)})
-    locked = set(QuarterLock.objects.values_list("year", "quarter"))
+    jobs = list(worker.employments.values_list("start_date", "registration_township_id"))
+    quarters = sorted({quarter_of(day) for day, _t in jobs})
+    # The district's locks and those of the townships the jobs count in (issue 23: approved submissions).
+    locked = locked_quarters(township_ids={t for _d, t in jobs}, acting_user=acting_user)
     return [f"{year}年第{quarter}季度" for year, quarter in quarters if (year, quarter) in locked]
 
 
@@ -158,7 +159,7 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
         if obj is None or obj.pk is None:
             return _("新增")
         try:
-            ensure_quarter_open(obj.start_date)
+            ensure_quarter_open(obj.start_date, township_id=obj.registration_township_id)
         except ValidationError as exc:
             return format_html('<span class="lock-badge">🔒 {}</span> {}', _("已锁定，只读"), exc.messages[0])
         return _("可修改")
@@ -171,6 +172,8 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        # The form asks whether a job's quarter is locked for this user (an unlock exception opens it).
+        formset.form = type(formset.form.__name__, (formset.form,), {"acting_user": request.user})
         township = scope_for(request.user)
         if township.township_ids and len(township.township_ids) == 1:
             field = formset.form.base_fields["workplace_township"]
@@ -233,7 +236,7 @@ class WorkerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         township's clerk, bureau staff); each such view is logged. Read-only roles see it masked."""
         worker = self.get_object(request, unquote(object_id))
         if request.method == "GET" and worker is not None:
-            locked = _locked_jobs(worker)
+            locked = _locked_jobs(worker, request.user)
             if locked:
                 # At the top of the page, where a clerk sees it before editing (issue 18, item 1).
                 messages.warning(request, LOCKED_JOBS.format(count=len(locked), quarters="、".join(locked)))

@@ -161,7 +161,11 @@ class EmploymentInlineForm(forms.ModelForm):
         self.locked_reason = ""
         if self.instance.pk:
             try:
-                ensure_quarter_open(self.instance.start_date)
+                ensure_quarter_open(
+                    self.instance.start_date,
+                    township_id=self.instance.registration_township_id,
+                    acting_user=getattr(self, "acting_user", None),
+                )
             except ValidationError as exc:
                 self.locked_reason = exc.messages[0]
                 for field in self.fields.values():
@@ -195,7 +199,11 @@ class EmploymentInlineForm(forms.ModelForm):
             return cleaned
         if self.errors or cleaned.get("DELETE"):
             if cleaned.get("DELETE") and self.instance.pk:
-                ensure_quarter_open(self.instance.start_date)
+                ensure_quarter_open(
+                    self.instance.start_date,
+                    township_id=self.instance.registration_township_id,
+                    acting_user=getattr(self, "acting_user", None),
+                )
             return cleaned
         employer: Employer | None = cleaned.get("employer")
         name = (cleaned.get("new_employer_name") or "").strip() or (employer.name if employer else "")

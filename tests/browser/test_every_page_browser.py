@@ -22,7 +22,7 @@ SKIPPED = {
     "set_language": "POST only; changes the session's language",
     "api-schema": "the OpenAPI document, a download",
 }
-DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".ndjson")
+DOWNLOAD_SUFFIXES = (".xlsx", ".docx", ".csv", ".ndjson")
 REFUSED = (400, 403, 404, 405)  # a role asking for a page that is not for it
 
 

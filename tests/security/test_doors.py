@@ -145,6 +145,10 @@ DOORS: dict[str, str] = {
     **dict.fromkeys(_NO_DATA, "none"),
     "targets:audit": "audit",
     "targets:township": "drilldown",
+    "reporting:calendar": "none",  # states of townships' quarters, no person
+    "reporting:quarter": "batch",  # findings may name the township's people; links to their records
+    "reporting:notice": "none",  # the 通报 .docx: counts by township and industry, no person
+    "reporting:inbox": "batch",  # the user's own notifications; a return's reason may name a person
     "targets:people": "drilldown",
     "workers:return_list": "batch",
     "workers:return_detail": "batch",

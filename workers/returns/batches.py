@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from targets import audit
-from targets.models import QuarterLock, Role, Township
+from targets.models import Role, Township
 from targets.scoping import ensure_township_writable, scope_for
-from targets.services import progress_mark_dirty, quarter_of
+from targets.services import locked_quarters, progress_mark_dirty, quarter_of
 from wanzhou_jobs.spreadsheets import check_file_name
 
 from ..models import (
@@ -435,7 +435,8 @@ def return_rollback(*, batch: ImportBatch, acting_user, reason: str) -> ImportBa
         raise ValidationError(BATCH_WRONG_STATE.format(status=batch.get_status_display()))
     jobs = Employment.objects.filter(import_batch_id=batch.pk).select_related("worker")
     quarters = {quarter_of(d) for d in jobs.values_list("start_date", flat=True)}
-    locked = sorted(q for q in quarters if QuarterLock.objects.filter(year=q[0], quarter=q[1]).exists())
+    frozen = locked_quarters(township_ids=[batch.township_id], acting_user=acting_user)
+    locked = sorted(q for q in quarters if q in frozen)
     if locked:
         raise ValidationError(
             ROLLBACK_LOCKED.format(quarters="、".join(f"{y}年第{q}季度" for y, q in locked))

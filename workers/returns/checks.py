@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from targets.models import QuarterLock, Township
+from targets.models import Township
 from targets.scoping import scope_for
-from targets.services import quarter_of
+from targets.services import locked_quarters, quarter_of
 from wanzhou_jobs.bulk import filter_in
 from wanzhou_jobs.spreadsheets import HeaderMissing, SpreadsheetError, clean_text
 
@@ -149,7 +149,9 @@ def _check_rows(
     employers_by_code = {e.credit_code: e for e in filter_in(Employer.objects.all(), "credit_code", codes)}
     # Everything the checks read from the ledger is read before the new people are inserted (below):
     # from then on the connection is busy with that insert until `wait()`.
-    locks = {(lock.year, lock.quarter) for lock in QuarterLock.objects.all()}
+    # The district's locks and those of the townships the rows register people in (issue 23).
+    row_townships = {row.values["township"].pk for row in parsed if row.values.get("township") is not None}
+    locks = locked_quarters(township_ids=row_townships, acting_user=acting_user)
     jobs = Employment.objects.values_list(*_KNOWN_JOB_FIELDS, named=True)
     current = {
         (job.worker_id, job.start_date, job.employer_key): job

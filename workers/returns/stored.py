@@ -82,7 +82,7 @@ def _employers(keys, codes) -> str:
 
 
 def _locks() -> str:
-    return _digest(QuarterLock.objects.values_list("year", "quarter"))
+    return _digest(QuarterLock.objects.values_list("township_id", "year", "quarter"))
 
 
 def _scope(acting_user) -> str:

@@ -123,7 +123,9 @@ def employment_record(
     import_batch_id: int | None = None,
 ) -> Employment:
     ensure_township_writable(acting_user, worker.township_id)
-    ensure_quarter_open(data.start_date)
+    ensure_quarter_open(
+        data.start_date, township_id=township_on(worker, data.start_date), acting_user=acting_user
+    )
     employment_check(worker_birth_date=worker.birth_date, data=data)
     employer = employer_resolve(name=data.employer_name, credit_code=data.credit_code)
     if Employment.objects.filter(
@@ -156,8 +158,12 @@ def _duplicate_message(data: EmploymentData, employer: Employer) -> str:
 def employment_update(*, acting_user, employment: Employment, data: EmploymentData) -> Employment:
     locked = Employment.objects.select_for_update().select_related("worker").get(pk=employment.pk)
     ensure_township_writable(acting_user, locked.worker.township_id)
-    ensure_quarter_open(locked.start_date)
-    ensure_quarter_open(data.start_date)
+    ensure_quarter_open(
+        locked.start_date, township_id=locked.registration_township_id, acting_user=acting_user
+    )
+    ensure_quarter_open(
+        data.start_date, township_id=township_on(locked.worker, data.start_date), acting_user=acting_user
+    )
     employment_check(worker_birth_date=locked.worker.birth_date, data=data)
     employer = employer_resolve(name=data.employer_name, credit_code=data.credit_code)
     values = _employment_values(data, employer)
@@ -206,7 +212,9 @@ def employment_end(*, acting_user, employment: Employment, end_date: date) -> Em
 def employment_delete(*, acting_user, employment: Employment) -> None:
     locked = Employment.objects.select_for_update().select_related("worker").get(pk=employment.pk)
     ensure_township_writable(acting_user, locked.worker.township_id)
-    ensure_quarter_open(locked.start_date)
+    ensure_quarter_open(
+        locked.start_date, township_id=locked.registration_township_id, acting_user=acting_user
+    )
     year = locked.start_date.year
     worker = locked.worker
     # Incremental API clients learn of the deletion from the tombstone (DESIGN.md §6).

@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from targets.audit import audit_event_on_commit
-from targets.models import QuarterLock, Role, Township
+from targets.models import Role, Township
 from targets.scoping import scope_for
-from targets.services import progress_mark_dirty, quarter_of
+from targets.services import locked_quarters, progress_mark_dirty, quarter_of
 
 from ..models import REGISTERED_SINCE_UNKNOWN, Employment, RegistrationPeriod, Worker
 
@@ -103,7 +103,7 @@ def worker_move(
             code="before_last",
         )
     year, quarter = quarter_of(on)
-    locks = set(QuarterLock.objects.values_list("year", "quarter"))
+    locks = locked_quarters(township_ids={locked.township_id, township.pk}, acting_user=acting_user)
     if (year, quarter) in locks:
         raise ValidationError(
             MOVE_IN_LOCKED_QUARTER.format(date=on.isoformat(), year=year, quarter=quarter), code="locked"
