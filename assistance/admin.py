@@ -17,11 +17,13 @@ from targets.scoping import scope_for
 from . import services
 from .models import (
     Course,
+    DifficultyStandard,
     Enrolment,
     GigMarket,
     LabourBrand,
     Participation,
     PublicWelfarePost,
+    Recognition,
     RecruitmentEvent,
     ServiceRecord,
 )
@@ -210,5 +212,30 @@ class RecruitmentEventAdmin(_ServiceSavingAdmin):
             posts_offered=data.get("posts_offered") or 0,
             attendees=data.get("attendees") or 0,
             hires=data.get("hires") or 0,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(ReadOnlyScopedAdmin):
+    """Recognitions are entered on the person's page (`recognition_record`); here a scoped list."""
+
+    list_display = ["worker_name", "masked_id", "kind", "disability_grade", "recognised_on", "ended_on"]
+    list_filter = ["kind", ("worker__township", TownshipFilter)]
+    date_hierarchy = "recognised_on"
+    exclude = ["worker"]
+
+
+@admin.register(DifficultyStandard)
+class DifficultyStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The district's yearly standard of 就业困难人员 (city document §十二), set by bureau staff."""
+
+    scope_township_field = None
+    list_display = ["year", "text", "set_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.difficulty_standard_set(
+            acting_user=request.user, year=data["year"], text=data["text"]
         )
         obj.pk = saved.pk

@@ -22,6 +22,7 @@ class AssistanceConfig(AppConfig):
             LabourBrand,
             Participation,
             PublicWelfarePost,
+            Recognition,
             RecruitmentEvent,
             ServiceRecord,
         )
@@ -35,5 +36,6 @@ class AssistanceConfig(AppConfig):
             RecruitmentEvent,
             LabourBrand,
             GigMarket,
+            Recognition,
         ):
             audit.register(model)

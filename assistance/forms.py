@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.models import Township
 
-from .models import CourseKind, EnrolmentCategory, ExitReason, PostKind, RecruitmentEvent, ServiceKind
+from .models import (
+    CourseKind,
+    EnrolmentCategory,
+    ExitReason,
+    PostKind,
+    RecognitionKind,
+    RecruitmentEvent,
+    ServiceKind,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -106,3 +114,20 @@ def apply_errors(form: forms.Form, exc) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class RecognitionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("认定类别"), choices=RecognitionKind.choices)
+    disability_grade = forms.TypedChoiceField(
+        label=_("残疾等级（残疾人必填）"),
+        choices=[("", "—"), (1, _("一级")), (2, _("二级")), (3, _("三级")), (4, _("四级"))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    recognised_on = forms.DateField(label=_("认定日期"), widget=DATE)
+    basis = forms.CharField(label=_("认定依据"), max_length=200)
+
+
+class RecognitionEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("终止日期"), widget=DATE)

@@ -399,3 +399,122 @@ class GigMarket(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecognitionKind(models.TextChoices):
+    """The categories of the city document §十二 and §十四 a person is recognised as (issue 20, item 4)."""
+
+    SPECIAL_HARDSHIP = "特困人员", _("特困人员")
+    DISABILITY = "残疾人", _("残疾人")
+    EMPLOYMENT_DIFFICULTY = "就业困难人员", _("就业困难人员")
+
+
+#: 重度残疾人: disability grade 1 or 2 (of the four grades of GB/T 26341, 一级 the most severe).
+SEVERE_DISABILITY_GRADES = (1, 2)
+
+
+class DifficultyStandard(ConstraintMessages, models.Model):
+    """The district's recognition standard of 就业困难人员 for one year. City document §十二: "结合实际合理确定
+    就业困难人员认定标准，将符合就业困难人员条件的防止返贫致贫对象和继续帮扶对象纳入就业援助范围" — the district sets
+    it, so its text is data, kept per year, set by bureau staff."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    text = models.TextField(_("认定标准"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("就业困难人员认定标准")
+        verbose_name_plural = _("就业困难人员认定标准")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年就业困难人员认定标准"
+
+
+class Recognition(ConstraintMessages, models.Model):
+    """One person recognised as 特困人员, 残疾人 (with the grade; 重度 = grade 1–2) or 就业困难人员 from a date
+    (issue 20, item 4). City document §十四: "为特困人员、重度残疾人按最低缴费档次标准全额代缴"; §十二: the
+    就业困难人员 are recognised against the district's standard of the year (`standard`), on a stated basis and by
+    a named member of staff (`recognised_by`). At most one open recognition of a kind per person; an ended one
+    stays as history."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="recognitions"
+    )
+    kind = models.CharField(_("认定类别"), max_length=10, choices=RecognitionKind.choices)
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), null=True, blank=True, help_text=_("一级至四级；一级、二级为重度残疾")
+    )
+    recognised_on = models.DateField(_("认定日期"))
+    basis = models.CharField(_("认定依据"), max_length=200)
+    standard = models.ForeignKey(
+        DifficultyStandard,
+        verbose_name=_("适用认定标准"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recognitions",
+    )
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    recognised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认定人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("人员类别认定")
+        verbose_name_plural = _("人员类别认定")
+        ordering = ["-recognised_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "kind"],
+                condition=Q(ended_on__isnull=True),
+                name="recognition_one_open_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("recognised_on")),
+                name="recognition_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="残疾人") & Q(disability_grade__gte=1, disability_grade__lte=4))
+                | (~Q(kind="残疾人") & Q(disability_grade__isnull=True)),
+                name="recognition_grade_iff_disability",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="就业困难人员", standard__isnull=False)
+                | (~Q(kind="就业困难人员") & Q(standard__isnull=True)),
+                name="recognition_standard_iff_difficulty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker.name} {self.label}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == RecognitionKind.DISABILITY:
+            severe = "重度" if self.is_severe else ""
+            return f"{severe}残疾人（{self.disability_grade}级）"
+        return self.get_kind_display()
+
+    @property
+    def is_severe(self) -> bool:
+        return self.kind == RecognitionKind.DISABILITY and self.disability_grade in SEVERE_DISABILITY_GRADES
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}

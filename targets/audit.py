@@ -93,6 +93,8 @@ OBJECT_DOORS = {
     "assistance:service_add": "workers.Worker",
     "assistance:enrolment_exit": "assistance.Enrolment",
     "assistance:service_delete": "assistance.ServiceRecord",
+    "assistance:recognition_add": "workers.Worker",
+    "assistance:recognition_end": "assistance.Recognition",
     "assistance:post_end": "assistance.PublicWelfarePost",
     "assistance:course": "assistance.Course",
     "assistance:course_import": "assistance.Course",

@@ -23,6 +23,17 @@ from .enrolment import (
     enrolment_enter,
     enrolment_exit,
 )
+from .recognition import (
+    ALREADY_RECOGNISED,
+    BASIS_REQUIRED,
+    GRADE_NOT_FOR_KIND,
+    GRADE_REQUIRED,
+    NO_STANDARD,
+    RECOGNITION_KIND_INVALID,
+    difficulty_standard_set,
+    recognition_end,
+    recognition_record,
+)
 from .recruitment import COUNT_NEGATIVE, EVENT_MODE_INVALID, HIRES_EXCEED_ATTENDEES, event_record
 from .routine import (
     JOB_PUSH_NEEDS_POST,
@@ -71,6 +82,16 @@ __all__ = [
     "enrolment_enter",
     "enrolment_exit",
     "enrolled_on",
+    # recognition
+    "RECOGNITION_KIND_INVALID",
+    "GRADE_REQUIRED",
+    "GRADE_NOT_FOR_KIND",
+    "BASIS_REQUIRED",
+    "NO_STANDARD",
+    "ALREADY_RECOGNISED",
+    "difficulty_standard_set",
+    "recognition_record",
+    "recognition_end",
     # routine
     "NOT_ENROLLED_ON",
     "SERVICE_KIND_INVALID",

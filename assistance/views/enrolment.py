@@ -17,7 +17,7 @@ from workers.models import Employment, Worker
 from workers.selectors import workers_employed_on
 
 from .. import forms, selectors, services
-from ..models import Enrolment, Participation, ServiceRecord
+from ..models import Enrolment, Participation, Recognition, ServiceRecord
 from ._common import (
     YEARS,
     _form_messages,
@@ -102,6 +102,11 @@ def person(request, pk: int):
             "can_write": can_write,
             "service_form": forms.ServiceForm(initial={"date": today}),
             "enrol_form": forms.EnrolForm(initial={"entry_date": today}),
+            "recognitions": Recognition.objects.filter(worker=worker).select_related(
+                "standard", "recognised_by"
+            ),
+            "recognition_form": forms.RecognitionForm(initial={"recognised_on": today}),
+            "today": today,
         },
     )
 

@@ -19,7 +19,12 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
     import io
     from decimal import Decimal
 
-    from assistance.tests.factories import EnrolmentFactory, PostFactory, ServiceRecordFactory
+    from assistance.tests.factories import (
+        EnrolmentFactory,
+        PostFactory,
+        RecognitionFactory,
+        ServiceRecordFactory,
+    )
     from subsidies import services as subsidy_services
     from subsidies.models import ApplicantType, SubsidyKind
     from subsidies.tests.conftest import make_credit_code
@@ -57,6 +62,7 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
         "enrolment": EnrolmentFactory(worker=worker),
         "service": ServiceRecordFactory(worker=worker),
         "post": PostFactory(worker=worker),
+        "recognition": RecognitionFactory(worker=worker),
     }
 
 
