@@ -22,6 +22,7 @@ from .models import (
     GigMarket,
     LabourBrand,
     Participation,
+    PensionStandard,
     PublicWelfarePost,
     Recognition,
     RecruitmentEvent,
@@ -237,5 +238,23 @@ class DifficultyStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
         data = form.cleaned_data
         saved = services.difficulty_standard_set(
             acting_user=request.user, year=data["year"], text=data["text"]
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(PensionStandard)
+class PensionStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The year's lowest tier of 城乡居民基本养老保险 and the share paid for 低保对象 (seed 004 §十四)."""
+
+    scope_township_field = None
+    list_display = ["year", "lowest_tier", "dibao_percent", "set_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.pension_standard_set(
+            acting_user=request.user,
+            year=data["year"],
+            lowest_tier=data["lowest_tier"],
+            dibao_percent=data["dibao_percent"],
         )
         obj.pk = saved.pk

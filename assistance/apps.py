@@ -17,10 +17,12 @@ class AssistanceConfig(AppConfig):
 
         from .models import (
             Course,
+            DifficultyStandard,
             Enrolment,
             GigMarket,
             LabourBrand,
             Participation,
+            PensionStandard,
             PublicWelfarePost,
             Recognition,
             RecruitmentEvent,
@@ -37,5 +39,7 @@ class AssistanceConfig(AppConfig):
             LabourBrand,
             GigMarket,
             Recognition,
+            DifficultyStandard,
+            PensionStandard,
         ):
             audit.register(model)

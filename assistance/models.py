@@ -518,3 +518,45 @@ class Recognition(ConstraintMessages, models.Model):
 
     def audit_data(self) -> dict:
         return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+#: City document §十四: "为低保对象按不低于最低缴费档次标准的70%代缴" — the least share, in per cent.
+DIBAO_LEAST_PERCENT = 70
+
+
+class PensionStandard(ConstraintMessages, models.Model):
+    """The lowest contribution tier of 城乡居民基本养老保险 for one year and the share paid for 低保对象 (issue 20,
+    item 5). City document §十四: "继续实施城乡居民基本养老保险费代缴政策，为特困人员、重度残疾人按最低缴费档次标准
+    全额代缴，为低保对象按不低于最低缴费档次标准的70%代缴" — the tier amount is set by the city each year, so it is
+    data, entered by bureau staff; the share for 低保对象 is at least 70 %."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    lowest_tier = models.DecimalField(_("最低缴费档次标准（元/年）"), max_digits=8, decimal_places=2)
+    dibao_percent = models.DecimalField(
+        _("低保对象代缴比例（%）"), max_digits=5, decimal_places=2, default=DIBAO_LEAST_PERCENT
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("城乡居民养老保险代缴标准")
+        verbose_name_plural = _("城乡居民养老保险代缴标准")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(lowest_tier__gt=0), name="pension_tier_positive"),
+            models.CheckConstraint(
+                condition=Q(dibao_percent__gte=DIBAO_LEAST_PERCENT, dibao_percent__lte=100),
+                name="pension_dibao_share_from_70",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年城乡居民养老保险代缴标准"

@@ -90,6 +90,16 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "assistance:posts": dict.fromkeys(
         ("bureau", "clerk"), [("还没有公益性岗位安置记录。点击「新增安置」登记。", "assistance:post_new")]
     ),
+    "assistance:pension": dict.fromkeys(
+        ("bureau", "clerk"),
+        [
+            (
+                "年的代缴标准尚未设定：区人力社保局在管理后台“城乡居民养老保险代缴标准”中填写最低缴费档次标准后，"
+                "名单自动生成。",
+                None,
+            )
+        ],
+    ),
     "assistance:courses": dict.fromkeys(
         ("bureau", "clerk"), [("还没有培训班。点击「新增培训班」登记。", "assistance:course_new")]
     ),
@@ -435,6 +445,8 @@ POST_ONLY = {
     "assistance:enrol",
     "assistance:service_add",
     "assistance:participant_update",
+    "assistance:recognition_add",
+    "assistance:recognition_end",
 }
 
 

@@ -53,6 +53,11 @@ MESSAGES = {
     "participation_once_per_course": ("worker", _("此人已在该培训班中。")),
     "participation_certificate_needs_completion": ("certificate", _("结业后才能填写证书编号。")),
     "event_hires_le_attendees": ("hires", _("达成就业意向人数不能多于参会人数。")),
+    "pension_tier_positive": ("lowest_tier", _("最低缴费档次标准应大于 0 元。")),
+    "pension_dibao_share_from_70": (
+        "dibao_percent",
+        _("低保对象代缴比例不得低于最低缴费档次标准的 70%，也不能超过 100%。"),
+    ),
     "recognition_one_open_per_kind": ("kind", _("此人已有该类别的有效认定，请先终止原认定。")),
     "recognition_end_after_start": ("ended_on", _("终止日期不能早于认定日期。")),
     "recognition_grade_iff_disability": (

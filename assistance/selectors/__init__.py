@@ -10,6 +10,7 @@ callers keep writing `selectors.routine_people(...)`.
 from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, channel_people, gig_channels
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
 from .key_tasks import DRILL_DOWN, key_task_board
+from .pension import PensionAmounts, pension_amounts, pension_people
 from .recruitment import event_count
 from .routine import enrolled_between, routine_missing, routine_people, routine_rates, worklist
 from .training import TrainingFigures, completed_participations, courses, training_figures
@@ -22,6 +23,10 @@ __all__ = [
     "routine_missing",
     "worklist",
     "routine_rates",
+    # pension
+    "PensionAmounts",
+    "pension_amounts",
+    "pension_people",
     # household_rule
     "subject_households",
     "zero_employment_households",

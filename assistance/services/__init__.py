@@ -23,6 +23,7 @@ from .enrolment import (
     enrolment_enter,
     enrolment_exit,
 )
+from .pension import PENSION_SHARE_TOO_LOW, PENSION_TIER_INVALID, pension_standard_set
 from .recognition import (
     ALREADY_RECOGNISED,
     BASIS_REQUIRED,
@@ -82,6 +83,10 @@ __all__ = [
     "enrolment_enter",
     "enrolment_exit",
     "enrolled_on",
+    # pension
+    "PENSION_TIER_INVALID",
+    "PENSION_SHARE_TOO_LOW",
+    "pension_standard_set",
     # recognition
     "RECOGNITION_KIND_INVALID",
     "GRADE_REQUIRED",

@@ -22,6 +22,7 @@ from ._common import NOT_FOR_ROLE, ONLY_BUREAU_PAGE, PER_PAGE, PERSON_NOT_FOUND,
 from .enrolment import enrol, enrolment_exit, people, person
 from .household_rule import households, rates
 from .key_tasks import board, channels
+from .pension import pension, pension_agency
 from .recognition import recognition_add, recognition_end
 from .recruitment import events
 from .routine import index, service_add, service_delete, services_import, worklist
@@ -40,6 +41,9 @@ __all__ = [
     "person",
     "enrol",
     "enrolment_exit",
+    # pension
+    "pension",
+    "pension_agency",
     # recognition
     "recognition_add",
     "recognition_end",

@@ -19,6 +19,7 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
     import io
     from decimal import Decimal
 
+    from assistance.models import PensionStandard
     from assistance.tests.factories import (
         EnrolmentFactory,
         PostFactory,
@@ -63,6 +64,8 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
         "service": ServiceRecordFactory(worker=worker),
         "post": PostFactory(worker=worker),
         "recognition": RecognitionFactory(worker=worker),
+        # The year's pension standard, so the victim (an enrolled 特困人员) is on the 代缴 list and its files.
+        "pension_standard": PensionStandard.objects.create(year=2026, lowest_tier=Decimal("200")),
     }
 
 

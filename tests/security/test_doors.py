@@ -158,6 +158,8 @@ DOORS: dict[str, str] = {
     "subsidies:detail": "subsidy",
     "subsidies:attachment": "subsidy_file",
     "subsidies:payment_export": "payment_file",
+    "assistance:pension": "assistance",
+    "assistance:pension_agency": "payment_file",
     "assistance:households": "assistance",
     "subsidies:attachment_delete": "subsidy",
     "subsidies:edit": "subsidy_edit",
