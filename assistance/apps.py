@@ -19,6 +19,7 @@ class AssistanceConfig(AppConfig):
             Course,
             DifficultyStandard,
             Enrolment,
+            FollowUpRecord,
             GigMarket,
             LabourBrand,
             Participation,
@@ -41,5 +42,6 @@ class AssistanceConfig(AppConfig):
             Recognition,
             DifficultyStandard,
             PensionStandard,
+            FollowUpRecord,
         ):
             audit.register(model)

@@ -28,6 +28,13 @@ class ExitForm(forms.Form):
     exit_date = forms.DateField(label=_("退出日期"), widget=DATE)
     exit_reason = forms.ChoiceField(label=_("退出原因"), choices=ExitReason.choices)
     exit_note = forms.CharField(label=_("退出说明"), max_length=200, required=False)
+    follow_up_months = forms.IntegerField(
+        label=_("退出后跟踪服务期限（月）"),
+        min_value=0,
+        max_value=36,
+        required=False,
+        help_text=_("默认 12 个月；填 0 表示不跟踪"),
+    )
 
 
 class ServiceForm(forms.Form):
@@ -131,3 +138,8 @@ class RecognitionForm(forms.Form):
 
 class RecognitionEndForm(forms.Form):
     ended_on = forms.DateField(label=_("终止日期"), widget=DATE)
+
+
+class FollowUpForm(forms.Form):
+    date = forms.DateField(label=_("跟踪日期"), widget=DATE)
+    note = forms.CharField(label=_("跟踪情况"), max_length=200)

@@ -44,6 +44,14 @@ class Enrolment(ConstraintMessages, models.Model):
     exit_date = models.DateField(_("退出日期"), null=True, blank=True)
     exit_reason = models.CharField(_("退出原因"), max_length=20, choices=ExitReason.choices, blank=True)
     exit_note = models.CharField(_("退出说明"), max_length=200, blank=True)
+    # Seed 004 §二: "对已消除风险的……按程序规范有序退出帮扶范围，做好后续跟踪服务" (issue 20, item 6).
+    follow_up_until = models.DateField(
+        _("跟踪服务截止日"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("退出后在跟踪服务名单中保留至此日；默认退出后 12 个月"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -560,3 +568,35 @@ class PensionStandard(ConstraintMessages, models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年城乡居民养老保险代缴标准"
+
+
+class FollowUpRecord(ConstraintMessages, models.Model):
+    """One follow-up contact with a person after they left assistance (issue 20, item 6). City document §二:
+    "对已消除风险的防止返贫致贫对象和继续帮扶对象，按程序规范有序退出帮扶范围，做好后续跟踪服务"."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("退出的帮扶记录"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    date = models.DateField(_("跟踪日期"))
+    note = models.CharField(_("跟踪情况"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("退出后跟踪服务记录")
+        verbose_name_plural = _("退出后跟踪服务记录")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.note[:20]}"
+
+    def audit_data(self) -> dict:
+        return {"worker": self.enrolment.worker_id, "township": self.enrolment.worker.township.code}

@@ -90,6 +90,10 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "assistance:posts": dict.fromkeys(
         ("bureau", "clerk"), [("还没有公益性岗位安置记录。点击「新增安置」登记。", "assistance:post_new")]
     ),
+    "assistance:follow_up": dict.fromkeys(
+        ("bureau", "clerk"),
+        [("目前没有需要跟踪服务的人员：在人员页面办理退出帮扶后，此人在跟踪服务期内列在这里。", None)],
+    ),
     "assistance:pension": dict.fromkeys(
         ("bureau", "clerk"),
         [
@@ -447,6 +451,7 @@ POST_ONLY = {
     "assistance:participant_update",
     "assistance:recognition_add",
     "assistance:recognition_end",
+    "assistance:follow_up_add",
 }
 
 

@@ -8,6 +8,7 @@ callers keep writing `selectors.routine_people(...)`.
 """
 
 from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, channel_people, gig_channels
+from .follow_up import LOST_WORK_DAYS, follow_up_people
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
 from .key_tasks import DRILL_DOWN, key_task_board
 from .pension import PensionAmounts, pension_amounts, pension_people
@@ -23,6 +24,9 @@ __all__ = [
     "routine_missing",
     "worklist",
     "routine_rates",
+    # follow_up
+    "LOST_WORK_DAYS",
+    "follow_up_people",
     # pension
     "PensionAmounts",
     "pension_amounts",

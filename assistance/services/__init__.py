@@ -19,9 +19,18 @@ from .enrolment import (
     EXIT_BEFORE_ENTRY,
     EXIT_NOTE_REQUIRED,
     EXIT_REASON_INVALID,
+    FOLLOW_UP_MONTHS_INVALID,
+    default_follow_up_months,
     enrolled_on,
     enrolment_enter,
     enrolment_exit,
+)
+from .follow_up import (
+    FOLLOW_UP_DATE_OUTSIDE,
+    FOLLOW_UP_NOTE_REQUIRED,
+    NOT_EXITED,
+    NOT_IN_FOLLOW_UP,
+    follow_up_record,
 )
 from .pension import PENSION_SHARE_TOO_LOW, PENSION_TIER_INVALID, pension_standard_set
 from .recognition import (
@@ -83,6 +92,14 @@ __all__ = [
     "enrolment_enter",
     "enrolment_exit",
     "enrolled_on",
+    "FOLLOW_UP_MONTHS_INVALID",
+    "default_follow_up_months",
+    # follow_up
+    "NOT_EXITED",
+    "NOT_IN_FOLLOW_UP",
+    "FOLLOW_UP_DATE_OUTSIDE",
+    "FOLLOW_UP_NOTE_REQUIRED",
+    "follow_up_record",
     # pension
     "PENSION_TIER_INVALID",
     "PENSION_SHARE_TOO_LOW",

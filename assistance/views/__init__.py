@@ -20,6 +20,7 @@ The pages live by subject — `routine` (index, worklist, 1131 services), `enrol
 
 from ._common import NOT_FOR_ROLE, ONLY_BUREAU_PAGE, PER_PAGE, PERSON_NOT_FOUND, YEARS
 from .enrolment import enrol, enrolment_exit, people, person
+from .follow_up import follow_up, follow_up_add
 from .household_rule import households, rates
 from .key_tasks import board, channels
 from .pension import pension, pension_agency
@@ -41,6 +42,9 @@ __all__ = [
     "person",
     "enrol",
     "enrolment_exit",
+    # follow_up
+    "follow_up",
+    "follow_up_add",
     # pension
     "pension",
     "pension_agency",

@@ -139,7 +139,10 @@ def enrolment_exit(request, pk: int):
     if denied:
         return denied
     enrolment = _scoped_or_404(Enrolment.objects.select_related("worker"), request, pk)
-    form = forms.ExitForm(request.POST or None, initial={"exit_date": timezone.localdate()})
+    form = forms.ExitForm(
+        request.POST or None,
+        initial={"exit_date": timezone.localdate(), "follow_up_months": services.default_follow_up_months()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.enrolment_exit(acting_user=request.user, enrolment=enrolment, **form.cleaned_data)

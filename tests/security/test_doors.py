@@ -169,6 +169,8 @@ DOORS: dict[str, str] = {
     "assistance:enrolment_exit": "assistance",
     "assistance:service_delete": "assistance",
     "assistance:recognition_end": "assistance",
+    "assistance:follow_up": "assistance",
+    "assistance:follow_up_add": "assistance",
     "assistance:posts": "assistance",
     "assistance:post_end": "assistance",
     "workers_api:employments": "api",
