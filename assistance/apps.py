@@ -21,6 +21,7 @@ class AssistanceConfig(AppConfig):
             Enrolment,
             FollowUpRecord,
             GigMarket,
+            IntentionRecord,
             LabourBrand,
             Participation,
             PensionStandard,
@@ -43,5 +44,6 @@ class AssistanceConfig(AppConfig):
             DifficultyStandard,
             PensionStandard,
             FollowUpRecord,
+            IntentionRecord,
         ):
             audit.register(model)

@@ -47,6 +47,9 @@ def worklist_xlsx(*, user, people, year: int) -> bytes:
             w.n_job_push,
             w.n_training,
             "、".join(selectors.routine_missing(w)),
+            selectors.wish_label(w.wish),
+            w.wish_intention or "",
+            w.wish_recorded_on,
         ]
         for w in people
     ]
@@ -61,6 +64,9 @@ def worklist_xlsx(*, user, people, year: int) -> bytes:
         "岗位推送",
         "就业培训推荐",
         "尚缺",
+        "就业意愿",
+        "求职意向",
+        "意愿登记日期",
     ]
     return _workbook(
         user,

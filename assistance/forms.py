@@ -13,6 +13,7 @@ from .models import (
     RecognitionKind,
     RecruitmentEvent,
     ServiceKind,
+    WorkWish,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -143,3 +144,9 @@ class RecognitionEndForm(forms.Form):
 class FollowUpForm(forms.Form):
     date = forms.DateField(label=_("跟踪日期"), widget=DATE)
     note = forms.CharField(label=_("跟踪情况"), max_length=200)
+
+
+class IntentionForm(forms.Form):
+    recorded_on = forms.DateField(label=_("登记日期"), widget=DATE)
+    wants_work = forms.ChoiceField(label=_("就业意愿"), choices=WorkWish.choices)
+    job_intention = forms.CharField(label=_("求职意向（工种、行业或地点）"), max_length=100, required=False)

@@ -600,3 +600,47 @@ class FollowUpRecord(ConstraintMessages, models.Model):
 
     def audit_data(self) -> dict:
         return {"worker": self.enrolment.worker_id, "township": self.enrolment.worker.township.code}
+
+
+class WorkWish(models.TextChoices):
+    YES = "yes", _("有就业意愿")
+    NO = "no", _("暂无就业意愿")
+
+
+class IntentionRecord(ConstraintMessages, models.Model):
+    """就业意愿 and 求职意向 of a person as recorded on a date; the latest is the person's current one (issue 20,
+    item 7). City document §二(二): "动态更新防止返贫致贫对象和继续帮扶对象就业失业状态、技能水平、培训意愿、求职意向
+    等信息"; §二(一) assists those "有劳动能力和就业意愿". History is kept as rows, one a day per person."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="intentions"
+    )
+    recorded_on = models.DateField(_("登记日期"))
+    wants_work = models.CharField(_("就业意愿"), max_length=4, choices=WorkWish.choices)
+    job_intention = models.CharField(
+        _("求职意向"), max_length=100, blank=True, help_text=_("希望从事的工种、行业或地点")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("就业意愿与求职意向")
+        verbose_name_plural = _("就业意愿与求职意向")
+        ordering = ["-recorded_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "recorded_on"], name="intention_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_on} {self.get_wants_work_display()} {self.job_intention}".strip()
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}

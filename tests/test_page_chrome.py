@@ -450,6 +450,7 @@ POST_ONLY = {
     "assistance:service_add",
     "assistance:participant_update",
     "assistance:recognition_add",
+    "assistance:intention_add",
     "assistance:recognition_end",
     "assistance:follow_up_add",
 }

@@ -10,6 +10,7 @@ callers keep writing `selectors.routine_people(...)`.
 from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, channel_people, gig_channels
 from .follow_up import LOST_WORK_DAYS, follow_up_people
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
+from .intentions import wish_label, with_intention
 from .key_tasks import DRILL_DOWN, key_task_board
 from .pension import PensionAmounts, pension_amounts, pension_people
 from .recruitment import event_count
@@ -27,6 +28,9 @@ __all__ = [
     # follow_up
     "LOST_WORK_DAYS",
     "follow_up_people",
+    # intentions
+    "with_intention",
+    "wish_label",
     # pension
     "PensionAmounts",
     "pension_amounts",

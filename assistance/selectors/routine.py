@@ -30,6 +30,7 @@ from workers.selectors import year_window
 
 from ..models import ROUTINE_1131, Enrolment, ServiceKind, ServiceRecord
 from ._common import _ids_filter
+from .intentions import with_intention
 
 _COUNT_FIELDS = {
     ServiceKind.POLICY: "n_policy",
@@ -112,12 +113,14 @@ def routine_missing(worker) -> list[str]:
 
 def worklist(*, user, year: int | None = None, today: date | None = None) -> QuerySet:
     """A clerk's people in assistance now whose 1131 routine of the year is incomplete, longest waiting first
-    (oldest entry into assistance, then the person registered first)."""
+    (oldest entry into assistance, then the person registered first), with their current 就业意愿 and 求职意向
+    (`with_intention`, issue 20 item 7) to guide the job pushes."""
     today = today or timezone.localdate()
     year = year or today.year
     people = routine_people(year=year, as_of=today if year == today.year else None).filter(
         open_entry_date__isnull=False, complete=False
     )
+    people = with_intention(people)
     return scope_queryset(people, user, township_field="township").order_by("open_entry_date", "pk")
 
 

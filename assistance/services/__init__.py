@@ -32,6 +32,7 @@ from .follow_up import (
     NOT_IN_FOLLOW_UP,
     follow_up_record,
 )
+from .intentions import INTENTION_SAME_DAY, WISH_INVALID, intention_record
 from .pension import PENSION_SHARE_TOO_LOW, PENSION_TIER_INVALID, pension_standard_set
 from .recognition import (
     ALREADY_RECOGNISED,
@@ -100,6 +101,10 @@ __all__ = [
     "FOLLOW_UP_DATE_OUTSIDE",
     "FOLLOW_UP_NOTE_REQUIRED",
     "follow_up_record",
+    # intentions
+    "WISH_INVALID",
+    "INTENTION_SAME_DAY",
+    "intention_record",
     # pension
     "PENSION_TIER_INVALID",
     "PENSION_SHARE_TOO_LOW",

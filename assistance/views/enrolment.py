@@ -17,7 +17,7 @@ from workers.models import Employment, Worker
 from workers.selectors import workers_employed_on
 
 from .. import forms, selectors, services
-from ..models import Enrolment, Participation, Recognition, ServiceRecord
+from ..models import Enrolment, IntentionRecord, Participation, Recognition, ServiceRecord
 from ._common import (
     YEARS,
     _form_messages,
@@ -107,6 +107,8 @@ def person(request, pk: int):
             ),
             "recognition_form": forms.RecognitionForm(initial={"recognised_on": today}),
             "today": today,
+            "intentions": IntentionRecord.objects.filter(worker=worker)[:10],
+            "intention_form": forms.IntentionForm(initial={"recorded_on": today}),
         },
     )
 
@@ -152,3 +154,25 @@ def enrolment_exit(request, pk: int):
             messages.success(request, _g("已办理退出帮扶。"))
             return redirect("assistance:person", pk=enrolment.worker_id)
     return render(request, "assistance/enrolment_exit.html", {"enrolment": enrolment, "form": form})
+
+
+@login_required
+@require_POST
+def intention_add(request, pk: int):
+    """Record the person's 就业意愿 and 求职意向 (issue 20, item 7)."""
+    denied = _role_check(request)
+    if denied:
+        return denied
+    worker = _worker(request, pk)
+    form = forms.IntentionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.intention_record(acting_user=request.user, worker=worker, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _g("就业意愿已登记。"))
+            return redirect("assistance:person", pk=worker.pk)
+    for message in _form_messages(form):
+        messages.error(request, message)
+    return redirect("assistance:person", pk=worker.pk)

@@ -117,6 +117,7 @@ _NO_DATA = [
     "assistance:enrol",
     "assistance:service_add",
     "assistance:recognition_add",
+    "assistance:intention_add",
     "assistance:services_import",
     "assistance:households",
     "assistance:rates",
