@@ -16,10 +16,10 @@ from targets.scoping import scope_for
 
 from . import services
 from .models import (
+    Carrier,
     Course,
     DifficultyStandard,
     Enrolment,
-    GigMarket,
     LabourBrand,
     Participation,
     PensionStandard,
@@ -144,22 +144,23 @@ class LabourBrandAdmin(_BureauOnly, _ServiceSavingAdmin):
         obj.pk = saved.pk
 
 
-@admin.register(GigMarket)
-class GigMarketAdmin(_BureauOnly, _ServiceSavingAdmin):
+@admin.register(Carrier)
+class CarrierAdmin(_BureauOnly, _ServiceSavingAdmin):
     scope_township_field = None
     list_select_related = ["township"]  # nullable: Django does not follow it by itself
-    list_display = ["name", "township", "address", "active"]
-    list_filter = ["active"]
+    list_display = ["name", "kind", "township", "address", "active"]
+    list_filter = ["kind", "active"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        saved = services.market_save(
+        saved = services.carrier_save(
             acting_user=request.user,
             name=data["name"],
+            kind=data.get("kind") or "gig_market",
             township=data.get("township"),
             address=data.get("address", ""),
             active=data.get("active", True),
-            market=obj if change else None,
+            carrier=obj if change else None,
         )
         obj.pk = saved.pk
 

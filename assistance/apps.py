@@ -13,14 +13,16 @@ class AssistanceConfig(AppConfig):
 
         if services.brands_load not in _EXTRA_LOADERS:
             reference_loader(services.brands_load)
+        if services.carriers_load not in _EXTRA_LOADERS:
+            reference_loader(services.carriers_load)
         from targets import audit
 
         from .models import (
+            Carrier,
             Course,
             DifficultyStandard,
             Enrolment,
             FollowUpRecord,
-            GigMarket,
             IntentionRecord,
             LabourBrand,
             Participation,
@@ -39,7 +41,7 @@ class AssistanceConfig(AppConfig):
             Participation,
             RecruitmentEvent,
             LabourBrand,
-            GigMarket,
+            Carrier,
             Recognition,
             DifficultyStandard,
             PensionStandard,

@@ -390,10 +390,24 @@ class LabourBrand(models.Model):
         return self.name
 
 
-class GigMarket(models.Model):
-    """A gig market (零工市场/驿站); its placements are the employments whose channel is its name."""
+class CarrierKind(models.TextChoices):
+    GIG_MARKET = "gig_market", _("零工市场（驿站）")
+    INCUBATOR = "incubator", _("创业孵化基地")
+    RETURNEE_PARK = "returnee_park", _("农民工返乡创业园")
+    FULL_EMPLOYMENT_COMMUNITY = "full_employment", _("充分就业社区（村）")
+
+
+class Carrier(models.Model):
+    """A carrier of employment (就业载体) of plan task (五) (issue 20, item 8): "建设三峡零工大本营，升级打造零工市场
+    （驿站）5家……统筹创业孵化基地、农民工返乡创业园、充分就业社区（村）等载体建设，每年促进农民工就业人数保持在1000人以上".
+    Its placements are the employments whose channel is its name; the ≥ 1,000 indicator counts them over every
+    carrier, and the gig markets among them are counted against the 5 of their own indicator. (Formerly
+    `GigMarket`: the existing gig markets became carriers of kind 零工市场（驿站）.)"""
 
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    kind = models.CharField(
+        _("载体类别"), max_length=16, choices=CarrierKind.choices, default=CarrierKind.GIG_MARKET
+    )
     township = models.ForeignKey(
         Township, verbose_name=_("所在镇乡街道"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -401,8 +415,8 @@ class GigMarket(models.Model):
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = _("零工市场")
-        verbose_name_plural = _("零工市场")
+        verbose_name = _("就业载体")
+        verbose_name_plural = _("就业载体")
         ordering = ["id"]
 
     def __str__(self) -> str:

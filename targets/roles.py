@@ -51,7 +51,12 @@ _ASSISTANCE_EDIT = [
         "participation",
         "recruitmentevent",
         "labourbrand",
-        "gigmarket",
+        "carrier",
+        "recognition",
+        "difficultystandard",
+        "pensionstandard",
+        "followuprecord",
+        "intentionrecord",
     )
     for verb in ("view", "add", "change")
 ]

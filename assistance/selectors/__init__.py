@@ -7,7 +7,14 @@ Each module opens with its rules, each tested against hand-counted cases in test
 callers keep writing `selectors.routine_people(...)`.
 """
 
-from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, channel_people, gig_channels
+from .brands import (
+    GENERIC_GIG_CHANNEL,
+    brand_channels,
+    carrier_channels,
+    channel_employments,
+    channel_people,
+    gig_market_count,
+)
 from .follow_up import LOST_WORK_DAYS, follow_up_people
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
 from .intentions import wish_label, with_intention
@@ -57,7 +64,8 @@ __all__ = [
     "channel_employments",
     "channel_people",
     "brand_channels",
-    "gig_channels",
+    "carrier_channels",
+    "gig_market_count",
     # key_tasks
     "DRILL_DOWN",
     "key_task_board",

@@ -9,7 +9,16 @@ this package re-exports them, so callers keep writing `services.post_assign(...)
 """
 
 from ._common import DATE_IN_FUTURE, FIELD_TOO_LONG, NAME_REQUIRED, ONLY_BUREAU
-from .brands import BRAND_EXISTS, MARKET_EXISTS, PLAN_BRANDS, brand_save, brands_load, market_save
+from .brands import (
+    BRAND_EXISTS,
+    CARRIER_EXISTS,
+    CARRIER_KIND_INVALID,
+    PLAN_BRANDS,
+    brand_save,
+    brands_load,
+    carrier_save,
+    carriers_load,
+)
 from .enrolment import (
     ALREADY_ENROLLED,
     ALREADY_EXITED,
@@ -156,9 +165,11 @@ __all__ = [
     "event_record",
     # brands
     "BRAND_EXISTS",
-    "MARKET_EXISTS",
+    "CARRIER_EXISTS",
+    "CARRIER_KIND_INVALID",
     "brand_save",
-    "market_save",
+    "carrier_save",
+    "carriers_load",
     "PLAN_BRANDS",
     "brands_load",
     # _common
