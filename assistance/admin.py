@@ -20,12 +20,14 @@ from .models import (
     Course,
     DifficultyStandard,
     Enrolment,
+    HealthCheck,
     LabourBrand,
     Participation,
     PensionStandard,
     PublicWelfarePost,
     Recognition,
     RecruitmentEvent,
+    RegisterEntry,
     ServiceRecord,
 )
 
@@ -257,5 +259,40 @@ class PensionStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
             year=data["year"],
             lowest_tier=data["lowest_tier"],
             dibao_percent=data["dibao_percent"],
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(ReadOnlyScopedAdmin):
+    """Health checks are entered on the person's page (`health_check_record`); here a scoped list."""
+
+    list_display = ["worker_name", "masked_id", "date", "provider"]
+    list_filter = [("worker__township", TownshipFilter)]
+    date_hierarchy = "date"
+    exclude = ["worker"]
+
+
+@admin.register(RegisterEntry)
+class RegisterEntryAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The plan's registers (劳务经纪人, 创业导师, 在外创业成功人士, 家政品牌, 员工制家政企业), kept by bureau staff."""
+
+    scope_township_field = None
+    list_select_related = ["township"]
+    list_display = ["kind", "name", "organisation", "township", "registered_on", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.register_save(
+            acting_user=request.user,
+            kind=data["kind"],
+            name=data["name"],
+            registered_on=data["registered_on"],
+            organisation=data.get("organisation", ""),
+            township=data.get("township"),
+            active=data.get("active", True),
+            entry=obj if change else None,
         )
         obj.pk = saved.pk

@@ -23,6 +23,7 @@ class AssistanceConfig(AppConfig):
             DifficultyStandard,
             Enrolment,
             FollowUpRecord,
+            HealthCheck,
             IntentionRecord,
             LabourBrand,
             Participation,
@@ -30,6 +31,7 @@ class AssistanceConfig(AppConfig):
             PublicWelfarePost,
             Recognition,
             RecruitmentEvent,
+            RegisterEntry,
             ServiceRecord,
         )
 
@@ -47,5 +49,7 @@ class AssistanceConfig(AppConfig):
             PensionStandard,
             FollowUpRecord,
             IntentionRecord,
+            RegisterEntry,
+            HealthCheck,
         ):
             audit.register(model)

@@ -150,3 +150,8 @@ class IntentionForm(forms.Form):
     recorded_on = forms.DateField(label=_("登记日期"), widget=DATE)
     wants_work = forms.ChoiceField(label=_("就业意愿"), choices=WorkWish.choices)
     job_intention = forms.CharField(label=_("求职意向（工种、行业或地点）"), max_length=100, required=False)
+
+
+class HealthCheckForm(forms.Form):
+    date = forms.DateField(label=_("体检日期"), widget=DATE)
+    provider = forms.CharField(label=_("体检机构"), max_length=100)

@@ -658,3 +658,83 @@ class IntentionRecord(ConstraintMessages, models.Model):
 
     def audit_data(self) -> dict:
         return {"worker": self.worker_id, "township": self.worker.township.code}
+
+
+class RegisterKind(models.TextChoices):
+    """The plan's registers that carry no number (issue 20, item 9), each with its sentence of seeds/000_…:"""
+
+    #: 任务（七）: "壮大劳务经纪人队伍"
+    BROKER = "broker", _("劳务经纪人")
+    #: 任务（六）: "建立农民工返乡创业“导师库”"
+    MENTOR = "mentor", _("创业导师")
+    #: 任务（六）: "建立在外创业成功人士信息库与返乡创业招商团队"
+    ENTREPRENEUR_OUTSIDE = "entrepreneur", _("在外创业成功人士")
+    #: 任务（三）: "实施家政品牌培育计划"
+    HOUSEKEEPING_BRAND = "hk_brand", _("家政品牌")
+    #: 任务（三）: "扶持一批员工制家政企业"
+    HOUSEKEEPING_FIRM = "hk_firm", _("员工制家政企业")
+
+
+class RegisterEntry(ConstraintMessages, models.Model):
+    """One entry of the plan's simple registers (劳务经纪人, 创业导师库, 在外创业成功人士信息库, 家政品牌, 员工制家政企业;
+    issue 20, item 9). The plan sets no number for them: the key-task board shows how many are registered."""
+
+    kind = models.CharField(_("名册"), max_length=12, choices=RegisterKind.choices)
+    name = models.CharField(_("名称或姓名"), max_length=100)
+    organisation = models.CharField(_("所在单位或地区"), max_length=100, blank=True)
+    township = models.ForeignKey(
+        Township, verbose_name=_("所在镇乡街道"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    registered_on = models.DateField(_("入库日期"))
+    active = models.BooleanField(_("在库"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("名册登记")
+        verbose_name_plural = _("名册登记")
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="register_entry_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.name}"
+
+
+class HealthCheck(ConstraintMessages, models.Model):
+    """An occupational health check of an older migrant worker (issue 20, item 9). Plan task (七): "定期开展
+    大龄农民工职业健康体检" — the plan sets neither an age nor a number; the board counts the people checked."""
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("体检人员"), on_delete=models.PROTECT, related_name="health_checks"
+    )
+    date = models.DateField(_("体检日期"))
+    provider = models.CharField(_("体检机构"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("大龄农民工职业健康体检")
+        verbose_name_plural = _("大龄农民工职业健康体检")
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["worker", "date"], name="health_check_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.provider}"
+
+    def audit_data(self) -> dict:
+        return {"worker": self.worker_id, "township": self.worker.township.code}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/<int:pk>/services/", views.service_add, name="service_add"),
     path("enrolments/<int:pk>/exit/", views.enrolment_exit, name="enrolment_exit"),
     path("people/<int:pk>/intentions/", views.intention_add, name="intention_add"),
+    path("people/<int:pk>/health-checks/", views.health_check_add, name="health_check_add"),
     path("people/<int:pk>/recognitions/", views.recognition_add, name="recognition_add"),
     path("recognitions/<int:pk>/end/", views.recognition_end, name="recognition_end"),
     path("services/<int:pk>/delete/", views.service_delete, name="service_delete"),

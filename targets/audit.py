@@ -95,6 +95,7 @@ OBJECT_DOORS = {
     "assistance:service_delete": "assistance.ServiceRecord",
     "assistance:recognition_add": "workers.Worker",
     "assistance:intention_add": "workers.Worker",
+    "assistance:health_check_add": "workers.Worker",
     "assistance:recognition_end": "assistance.Recognition",
     "assistance:follow_up_add": "assistance.Enrolment",
     "assistance:post_end": "assistance.PublicWelfarePost",

@@ -57,6 +57,8 @@ _ASSISTANCE_EDIT = [
         "pensionstandard",
         "followuprecord",
         "intentionrecord",
+        "registerentry",
+        "healthcheck",
     )
     for verb in ("view", "add", "change")
 ]

@@ -451,6 +451,7 @@ POST_ONLY = {
     "assistance:participant_update",
     "assistance:recognition_add",
     "assistance:intention_add",
+    "assistance:health_check_add",
     "assistance:recognition_end",
     "assistance:follow_up_add",
 }

@@ -59,6 +59,8 @@ MESSAGES = {
         _("低保对象代缴比例不得低于最低缴费档次标准的 70%，也不能超过 100%。"),
     ),
     "intention_once_a_day": ("recorded_on", _("此人当天的就业意愿已经登记，请修改日期或次日再登记。")),
+    "register_entry_once": ("name", _("该名册中已有同名登记。")),
+    "health_check_once_a_day": ("date", _("此人当天的体检已经登记。")),
     "recognition_one_open_per_kind": ("kind", _("此人已有该类别的有效认定，请先终止原认定。")),
     "recognition_end_after_start": ("ended_on", _("终止日期不能早于认定日期。")),
     "recognition_grade_iff_disability": (

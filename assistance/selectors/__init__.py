@@ -21,11 +21,14 @@ from .intentions import wish_label, with_intention
 from .key_tasks import DRILL_DOWN, key_task_board
 from .pension import PensionAmounts, pension_amounts, pension_people
 from .recruitment import event_count
+from .registers import register_counts
 from .routine import enrolled_between, routine_missing, routine_people, routine_rates, worklist
 from .training import TrainingFigures, completed_participations, courses, training_figures
 from .welfare_posts import LONG_TENURE_MONTHS, long_tenure_since, post_holders, posts, tenure_months
 
 __all__ = [
+    # registers
+    "register_counts",
     # routine
     "enrolled_between",
     "routine_people",

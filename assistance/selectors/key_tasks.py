@@ -15,6 +15,7 @@ from workers.selectors import nearby_employment_matrix, poverty_alleviated_in_wo
 from ..models import CourseKind
 from .brands import brand_channels, carrier_channels, channel_people, gig_market_count
 from .recruitment import event_count
+from .registers import register_counts
 from .training import training_figures
 from .welfare_posts import post_holders
 
@@ -101,4 +102,6 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
         "time_progress": round(progress, 4),
         "computed_at": timezone.now(),
         "rows": rows,
+        # The plan's registers with no number (issue 20, item 9): counts only.
+        "registers": register_counts(year=year, as_of=as_of),
     }

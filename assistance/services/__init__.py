@@ -55,6 +55,13 @@ from .recognition import (
     recognition_record,
 )
 from .recruitment import COUNT_NEGATIVE, EVENT_MODE_INVALID, HIRES_EXCEED_ATTENDEES, event_record
+from .registers import (
+    HEALTH_CHECK_DUPLICATE,
+    REGISTER_DUPLICATE,
+    REGISTER_KIND_INVALID,
+    health_check_record,
+    register_save,
+)
 from .routine import (
     JOB_PUSH_NEEDS_POST,
     NOT_ENROLLED_ON,
@@ -128,6 +135,12 @@ __all__ = [
     "difficulty_standard_set",
     "recognition_record",
     "recognition_end",
+    # registers
+    "REGISTER_KIND_INVALID",
+    "REGISTER_DUPLICATE",
+    "HEALTH_CHECK_DUPLICATE",
+    "register_save",
+    "health_check_record",
     # routine
     "NOT_ENROLLED_ON",
     "SERVICE_KIND_INVALID",

@@ -19,7 +19,7 @@ The pages live by subject — `routine` (index, worklist, 1131 services), `enrol
 """
 
 from ._common import NOT_FOR_ROLE, ONLY_BUREAU_PAGE, PER_PAGE, PERSON_NOT_FOUND, YEARS
-from .enrolment import enrol, enrolment_exit, intention_add, people, person
+from .enrolment import enrol, enrolment_exit, health_check_add, intention_add, people, person
 from .follow_up import follow_up, follow_up_add
 from .household_rule import households, rates
 from .key_tasks import board, channels
@@ -43,6 +43,7 @@ __all__ = [
     "enrol",
     "enrolment_exit",
     "intention_add",
+    "health_check_add",
     # follow_up
     "follow_up",
     "follow_up_add",

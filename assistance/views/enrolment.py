@@ -17,7 +17,7 @@ from workers.models import Employment, Worker
 from workers.selectors import workers_employed_on
 
 from .. import forms, selectors, services
-from ..models import Enrolment, IntentionRecord, Participation, Recognition, ServiceRecord
+from ..models import Enrolment, HealthCheck, IntentionRecord, Participation, Recognition, ServiceRecord
 from ._common import (
     YEARS,
     _form_messages,
@@ -109,6 +109,8 @@ def person(request, pk: int):
             "today": today,
             "intentions": IntentionRecord.objects.filter(worker=worker)[:10],
             "intention_form": forms.IntentionForm(initial={"recorded_on": today}),
+            "health_checks": HealthCheck.objects.filter(worker=worker)[:10],
+            "health_check_form": forms.HealthCheckForm(initial={"date": today}),
         },
     )
 
@@ -172,6 +174,28 @@ def intention_add(request, pk: int):
             forms.apply_errors(form, exc)
         else:
             messages.success(request, _g("就业意愿已登记。"))
+            return redirect("assistance:person", pk=worker.pk)
+    for message in _form_messages(form):
+        messages.error(request, message)
+    return redirect("assistance:person", pk=worker.pk)
+
+
+@login_required
+@require_POST
+def health_check_add(request, pk: int):
+    """Record an occupational health check of an older migrant worker (issue 20, item 9)."""
+    denied = _role_check(request)
+    if denied:
+        return denied
+    worker = _worker(request, pk)
+    form = forms.HealthCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            services.health_check_record(acting_user=request.user, worker=worker, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _g("体检已登记。"))
             return redirect("assistance:person", pk=worker.pk)
     for message in _form_messages(form):
         messages.error(request, message)

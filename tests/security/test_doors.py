@@ -118,6 +118,7 @@ _NO_DATA = [
     "assistance:service_add",
     "assistance:recognition_add",
     "assistance:intention_add",
+    "assistance:health_check_add",
     "assistance:services_import",
     "assistance:households",
     "assistance:rates",
