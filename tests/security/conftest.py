@@ -19,7 +19,7 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
     import io
     from decimal import Decimal
 
-    from assistance.models import PensionStandard
+    from assistance.models import HealthCheck, IntentionRecord, PensionStandard
     from assistance.tests.factories import (
         EnrolmentFactory,
         PostFactory,
@@ -66,6 +66,12 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
         "recognition": RecognitionFactory(worker=worker),
         # The year's pension standard, so the victim (an enrolled 特困人员) is on the 代缴 list and its files.
         "pension_standard": PensionStandard.objects.create(year=2026, lowest_tier=Decimal("200")),
+        "intention": IntentionRecord.objects.create(
+            worker=worker, recorded_on=date(2025, 2, 1), wants_work="yes", job_intention=VICTIM_NAME
+        ),
+        "health_check": HealthCheck.objects.create(
+            worker=worker, date=date(2025, 2, 1), provider="区人民医院"
+        ),
     }
 
 
