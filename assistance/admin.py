@@ -16,13 +16,18 @@ from targets.scoping import scope_for
 
 from . import services
 from .models import (
+    Carrier,
     Course,
+    DifficultyStandard,
     Enrolment,
-    GigMarket,
+    HealthCheck,
     LabourBrand,
     Participation,
+    PensionStandard,
     PublicWelfarePost,
+    Recognition,
     RecruitmentEvent,
+    RegisterEntry,
     ServiceRecord,
 )
 
@@ -141,22 +146,23 @@ class LabourBrandAdmin(_BureauOnly, _ServiceSavingAdmin):
         obj.pk = saved.pk
 
 
-@admin.register(GigMarket)
-class GigMarketAdmin(_BureauOnly, _ServiceSavingAdmin):
+@admin.register(Carrier)
+class CarrierAdmin(_BureauOnly, _ServiceSavingAdmin):
     scope_township_field = None
     list_select_related = ["township"]  # nullable: Django does not follow it by itself
-    list_display = ["name", "township", "address", "active"]
-    list_filter = ["active"]
+    list_display = ["name", "kind", "township", "address", "active"]
+    list_filter = ["kind", "active"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        saved = services.market_save(
+        saved = services.carrier_save(
             acting_user=request.user,
             name=data["name"],
+            kind=data.get("kind") or "gig_market",
             township=data.get("township"),
             address=data.get("address", ""),
             active=data.get("active", True),
-            market=obj if change else None,
+            carrier=obj if change else None,
         )
         obj.pk = saved.pk
 
@@ -210,5 +216,83 @@ class RecruitmentEventAdmin(_ServiceSavingAdmin):
             posts_offered=data.get("posts_offered") or 0,
             attendees=data.get("attendees") or 0,
             hires=data.get("hires") or 0,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(ReadOnlyScopedAdmin):
+    """Recognitions are entered on the person's page (`recognition_record`); here a scoped list."""
+
+    list_display = ["worker_name", "masked_id", "kind", "disability_grade", "recognised_on", "ended_on"]
+    list_filter = ["kind", ("worker__township", TownshipFilter)]
+    date_hierarchy = "recognised_on"
+    exclude = ["worker"]
+
+
+@admin.register(DifficultyStandard)
+class DifficultyStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The district's yearly standard of 就业困难人员 (city document §十二), set by bureau staff."""
+
+    scope_township_field = None
+    list_display = ["year", "text", "set_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.difficulty_standard_set(
+            acting_user=request.user, year=data["year"], text=data["text"]
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(PensionStandard)
+class PensionStandardAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The year's lowest tier of 城乡居民基本养老保险 and the share paid for 低保对象 (seed 004 §十四)."""
+
+    scope_township_field = None
+    list_display = ["year", "lowest_tier", "dibao_percent", "set_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.pension_standard_set(
+            acting_user=request.user,
+            year=data["year"],
+            lowest_tier=data["lowest_tier"],
+            dibao_percent=data["dibao_percent"],
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(ReadOnlyScopedAdmin):
+    """Health checks are entered on the person's page (`health_check_record`); here a scoped list."""
+
+    list_display = ["worker_name", "masked_id", "date", "provider"]
+    list_filter = [("worker__township", TownshipFilter)]
+    date_hierarchy = "date"
+    exclude = ["worker"]
+
+
+@admin.register(RegisterEntry)
+class RegisterEntryAdmin(_BureauOnly, _ServiceSavingAdmin):
+    """The plan's registers (劳务经纪人, 创业导师, 在外创业成功人士, 家政品牌, 员工制家政企业), kept by bureau staff."""
+
+    scope_township_field = None
+    list_select_related = ["township"]
+    list_display = ["kind", "name", "organisation", "township", "registered_on", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.register_save(
+            acting_user=request.user,
+            kind=data["kind"],
+            name=data["name"],
+            registered_on=data["registered_on"],
+            organisation=data.get("organisation", ""),
+            township=data.get("township"),
+            active=data.get("active", True),
+            entry=obj if change else None,
         )
         obj.pk = saved.pk

@@ -13,16 +13,25 @@ class AssistanceConfig(AppConfig):
 
         if services.brands_load not in _EXTRA_LOADERS:
             reference_loader(services.brands_load)
+        if services.carriers_load not in _EXTRA_LOADERS:
+            reference_loader(services.carriers_load)
         from targets import audit
 
         from .models import (
+            Carrier,
             Course,
+            DifficultyStandard,
             Enrolment,
-            GigMarket,
+            FollowUpRecord,
+            HealthCheck,
+            IntentionRecord,
             LabourBrand,
             Participation,
+            PensionStandard,
             PublicWelfarePost,
+            Recognition,
             RecruitmentEvent,
+            RegisterEntry,
             ServiceRecord,
         )
 
@@ -34,6 +43,13 @@ class AssistanceConfig(AppConfig):
             Participation,
             RecruitmentEvent,
             LabourBrand,
-            GigMarket,
+            Carrier,
+            Recognition,
+            DifficultyStandard,
+            PensionStandard,
+            FollowUpRecord,
+            IntentionRecord,
+            RegisterEntry,
+            HealthCheck,
         ):
             audit.register(model)

@@ -15,16 +15,22 @@ def _audit(user, what: str, rows: int) -> None:
     audit_event("export", actor=user, detail={"what": what, "rows": rows})
 
 
-def _note(user) -> str:
-    return f"导出人：{user.get_username()}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　身份证号已脱敏"
+def _note(user, *, full_ids: bool = False) -> str:
+    ids = "含完整身份证号，仅供社保经办机构办理代缴，不得转发" if full_ids else "身份证号已脱敏"
+    return f"导出人：{user.get_username()}　导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　{ids}"
 
 
-def _workbook(user, *, title: str, sheet: str, headers: list[str], rows: list[list], what: str) -> bytes:
+def _workbook(
+    user, *, title: str, sheet: str, headers: list[str], rows: list[list], what: str, full_ids: bool = False
+) -> bytes:
     from wanzhou_jobs.spreadsheets import write_xlsx
 
     buffer = io.BytesIO()
-    write_xlsx(buffer, [(sheet, headers, rows)], title=title, note=_note(user))
-    _audit(user, what, len(rows))
+    write_xlsx(buffer, [(sheet, headers, rows)], title=title, note=_note(user, full_ids=full_ids))
+    if full_ids:
+        audit_event("export", actor=user, detail={"what": what, "rows": len(rows), "full_id_numbers": True})
+    else:
+        _audit(user, what, len(rows))
     return buffer.getvalue()
 
 
@@ -41,6 +47,9 @@ def worklist_xlsx(*, user, people, year: int) -> bytes:
             w.n_job_push,
             w.n_training,
             "、".join(selectors.routine_missing(w)),
+            selectors.wish_label(w.wish),
+            w.wish_intention or "",
+            w.wish_recorded_on,
         ]
         for w in people
     ]
@@ -55,6 +64,9 @@ def worklist_xlsx(*, user, people, year: int) -> bytes:
         "岗位推送",
         "就业培训推荐",
         "尚缺",
+        "就业意愿",
+        "求职意向",
+        "意愿登记日期",
     ]
     return _workbook(
         user,
@@ -141,4 +153,42 @@ def posts_xlsx(*, user, posts, today: date) -> bytes:
         headers=headers,
         rows=rows,
         what="assistance.posts",
+    )
+
+
+def pension_xlsx(*, user, people, amounts, year: int, full_ids: bool = False) -> bytes:
+    """The year's 代缴城乡居民基本养老保险费 list (seed 004 §十四). Masked for the township and the bureau's own
+    use; with full ID numbers (`full_ids`) only as the file for the social-insurance agency, which credits
+    each premium to the person's account by ID number — that download is audited as such."""
+    rows = [
+        [
+            n,
+            w.name,
+            w.id_number if full_ids else w.masked_id_number,
+            w.township.name,
+            w.village,
+            w.basis,
+            amounts.full,
+            w.amount,
+        ]
+        for n, w in enumerate(people, start=1)
+    ]
+    headers = [
+        "序号",
+        "姓名",
+        "公民身份号码",
+        "镇乡街道",
+        "村（社区）",
+        "代缴类别",
+        "最低缴费档次标准（元）",
+        "代缴金额（元）",
+    ]
+    return _workbook(
+        user,
+        title=f"{year}年城乡居民基本养老保险费代缴名单",
+        sheet="代缴名单",
+        headers=headers,
+        rows=rows,
+        what="assistance.pension_agency" if full_ids else "assistance.pension",
+        full_ids=full_ids,
     )

@@ -5,7 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from targets.models import Township
 
-from .models import CourseKind, EnrolmentCategory, ExitReason, PostKind, RecruitmentEvent, ServiceKind
+from .models import (
+    CourseKind,
+    EnrolmentCategory,
+    ExitReason,
+    PostKind,
+    RecognitionKind,
+    RecruitmentEvent,
+    ServiceKind,
+    WorkWish,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -20,6 +29,13 @@ class ExitForm(forms.Form):
     exit_date = forms.DateField(label=_("退出日期"), widget=DATE)
     exit_reason = forms.ChoiceField(label=_("退出原因"), choices=ExitReason.choices)
     exit_note = forms.CharField(label=_("退出说明"), max_length=200, required=False)
+    follow_up_months = forms.IntegerField(
+        label=_("退出后跟踪服务期限（月）"),
+        min_value=0,
+        max_value=36,
+        required=False,
+        help_text=_("默认 12 个月；填 0 表示不跟踪"),
+    )
 
 
 class ServiceForm(forms.Form):
@@ -106,3 +122,36 @@ def apply_errors(form: forms.Form, exc) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class RecognitionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("认定类别"), choices=RecognitionKind.choices)
+    disability_grade = forms.TypedChoiceField(
+        label=_("残疾等级（残疾人必填）"),
+        choices=[("", "—"), (1, _("一级")), (2, _("二级")), (3, _("三级")), (4, _("四级"))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    recognised_on = forms.DateField(label=_("认定日期"), widget=DATE)
+    basis = forms.CharField(label=_("认定依据"), max_length=200)
+
+
+class RecognitionEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("终止日期"), widget=DATE)
+
+
+class FollowUpForm(forms.Form):
+    date = forms.DateField(label=_("跟踪日期"), widget=DATE)
+    note = forms.CharField(label=_("跟踪情况"), max_length=200)
+
+
+class IntentionForm(forms.Form):
+    recorded_on = forms.DateField(label=_("登记日期"), widget=DATE)
+    wants_work = forms.ChoiceField(label=_("就业意愿"), choices=WorkWish.choices)
+    job_intention = forms.CharField(label=_("求职意向（工种、行业或地点）"), max_length=100, required=False)
+
+
+class HealthCheckForm(forms.Form):
+    date = forms.DateField(label=_("体检日期"), widget=DATE)
+    provider = forms.CharField(label=_("体检机构"), max_length=100)

@@ -51,7 +51,14 @@ _ASSISTANCE_EDIT = [
         "participation",
         "recruitmentevent",
         "labourbrand",
-        "gigmarket",
+        "carrier",
+        "recognition",
+        "difficultystandard",
+        "pensionstandard",
+        "followuprecord",
+        "intentionrecord",
+        "registerentry",
+        "healthcheck",
     )
     for verb in ("view", "add", "change")
 ]

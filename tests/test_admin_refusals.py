@@ -8,7 +8,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", ["gigmarket", "labourbrand", "course", "recruitmentevent"])
+@pytest.mark.parametrize("model", ["carrier", "labourbrand", "course", "recruitmentevent"])
 @pytest.mark.parametrize("who", ["clerk_a", "reviewer_user", "industry_user"])
 def test_a_form_the_user_may_not_open_is_refused_not_looped(request, login, model, who):
     client = login(request.getfixturevalue(who))

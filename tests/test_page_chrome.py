@@ -90,6 +90,20 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "assistance:posts": dict.fromkeys(
         ("bureau", "clerk"), [("还没有公益性岗位安置记录。点击「新增安置」登记。", "assistance:post_new")]
     ),
+    "assistance:follow_up": dict.fromkeys(
+        ("bureau", "clerk"),
+        [("目前没有需要跟踪服务的人员：在人员页面办理退出帮扶后，此人在跟踪服务期内列在这里。", None)],
+    ),
+    "assistance:pension": dict.fromkeys(
+        ("bureau", "clerk"),
+        [
+            (
+                "年的代缴标准尚未设定：区人力社保局在管理后台“城乡居民养老保险代缴标准”中填写最低缴费档次标准后，"
+                "名单自动生成。",
+                None,
+            )
+        ],
+    ),
     "assistance:courses": dict.fromkeys(
         ("bureau", "clerk"), [("还没有培训班。点击「新增培训班」登记。", "assistance:course_new")]
     ),
@@ -441,6 +455,11 @@ POST_ONLY = {
     "assistance:enrol",
     "assistance:service_add",
     "assistance:participant_update",
+    "assistance:recognition_add",
+    "assistance:intention_add",
+    "assistance:health_check_add",
+    "assistance:recognition_end",
+    "assistance:follow_up_add",
 }
 
 

@@ -59,6 +59,24 @@ MESSAGES = {
     "participation_once_per_course": ("worker", _("此人已在该培训班中。")),
     "participation_certificate_needs_completion": ("certificate", _("结业后才能填写证书编号。")),
     "event_hires_le_attendees": ("hires", _("达成就业意向人数不能多于参会人数。")),
+    "pension_tier_positive": ("lowest_tier", _("最低缴费档次标准应大于 0 元。")),
+    "pension_dibao_share_from_70": (
+        "dibao_percent",
+        _("低保对象代缴比例不得低于最低缴费档次标准的 70%，也不能超过 100%。"),
+    ),
+    "intention_once_a_day": ("recorded_on", _("此人当天的就业意愿已经登记，请修改日期或次日再登记。")),
+    "register_entry_once": ("name", _("该名册中已有同名登记。")),
+    "health_check_once_a_day": ("date", _("此人当天的体检已经登记。")),
+    "recognition_one_open_per_kind": ("kind", _("此人已有该类别的有效认定，请先终止原认定。")),
+    "recognition_end_after_start": ("ended_on", _("终止日期不能早于认定日期。")),
+    "recognition_grade_iff_disability": (
+        "disability_grade",
+        _("残疾人须填写残疾等级（一级至四级）；其他类别不填。"),
+    ),
+    "recognition_standard_iff_difficulty": (
+        "standard",
+        _("就业困难人员须对应当年的认定标准；其他类别不填。"),
+    ),
     # subsidies
     "subsidy_kind_scope_fits_rule": ("cap_scope", _("该补贴种类的计算规则不允许这个上限计算范围。")),
     "subsidy_kind_year_once": ("year", _("该补贴本年度的标准已经设置。")),

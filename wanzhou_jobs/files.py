@@ -68,6 +68,18 @@ FILES = (
         "公益性岗位 (.xlsx)", "assistance:posts", {"clerk": MASKED, "bureau": MASKED}, "?format=xlsx"
     ),
     PersonalFile(
+        "养老保险代缴名单 (.xlsx): the year's list, masked",
+        "assistance:pension",
+        {"clerk": MASKED, "bureau": MASKED},
+        "?format=xlsx&year=2026",
+    ),
+    PersonalFile(
+        "养老保险代缴名单（社保经办）(.xlsx): full ID numbers for the social-insurance agency",
+        "assistance:pension_agency",
+        {"bureau": FULL},
+        "?year=2026",
+    ),
+    PersonalFile(
         "零就业家庭 (.xlsx)", "assistance:households", {"clerk": MASKED, "bureau": MASKED}, "?format=xlsx"
     ),
     PersonalFile(

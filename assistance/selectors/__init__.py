@@ -7,10 +7,21 @@ Each module opens with its rules, each tested against hand-counted cases in test
 callers keep writing `selectors.routine_people(...)`.
 """
 
-from .brands import GENERIC_GIG_CHANNEL, brand_channels, channel_employments, channel_people, gig_channels
+from .brands import (
+    GENERIC_GIG_CHANNEL,
+    brand_channels,
+    carrier_channels,
+    channel_employments,
+    channel_people,
+    gig_market_count,
+)
+from .follow_up import LOST_WORK_DAYS, follow_up_people
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
+from .intentions import wish_label, with_intention
 from .key_tasks import DRILL_DOWN, key_task_board
+from .pension import PensionAmounts, pension_amounts, pension_people
 from .recruitment import event_count
+from .registers import register_counts
 from .routine import (
     complete_workers,
     enrolled_between,
@@ -24,6 +35,8 @@ from .training import TrainingFigures, completed_participations, courses, traini
 from .welfare_posts import LONG_TENURE_MONTHS, long_tenure_since, post_holders, posts, tenure_months
 
 __all__ = [
+    # registers
+    "register_counts",
     # routine
     "enrolled_between",
     "routine_people",
@@ -32,6 +45,16 @@ __all__ = [
     "routine_rates",
     "complete_workers",
     "with_open_enrolment",
+    # follow_up
+    "LOST_WORK_DAYS",
+    "follow_up_people",
+    # intentions
+    "with_intention",
+    "wish_label",
+    # pension
+    "PensionAmounts",
+    "pension_amounts",
+    "pension_people",
     # household_rule
     "subject_households",
     "zero_employment_households",
@@ -54,7 +77,8 @@ __all__ = [
     "channel_employments",
     "channel_people",
     "brand_channels",
-    "gig_channels",
+    "carrier_channels",
+    "gig_market_count",
     # key_tasks
     "DRILL_DOWN",
     "key_task_board",

@@ -1,5 +1,5 @@
-"""**Labour brands / gig markets** in Y (issue 9): distinct workers with an employment starting in Y up to D
-whose channel is the brand's (market's) name; for gig markets also the generic channel "零工市场".
+"""**Labour brands / carriers** in Y (issues 9, 20): distinct workers with an employment starting in Y up to D
+whose channel is the brand's (carrier's) name; for carriers also the generic channel "零工市场".
 """
 
 from datetime import date
@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from workers.models import Employment
 from workers.selectors import year_window
 
-from ..models import GigMarket, LabourBrand
+from ..models import Carrier, CarrierKind, LabourBrand
 from ._common import _ids_filter
 
 GENERIC_GIG_CHANNEL = "零工市场"
@@ -40,5 +40,12 @@ def brand_channels() -> list[str]:
     return list(LabourBrand.objects.values_list("name", flat=True))
 
 
-def gig_channels() -> list[str]:
-    return [*GigMarket.objects.values_list("name", flat=True), GENERIC_GIG_CHANNEL]
+def carrier_channels() -> list[str]:
+    """The channels of the ≥ 1,000 indicator of plan task (五): every carrier's name (gig markets, incubators,
+    returnee parks, full-employment communities) and the generic channel "零工市场"."""
+    return [*Carrier.objects.values_list("name", flat=True), GENERIC_GIG_CHANNEL]
+
+
+def gig_market_count() -> int:
+    """Gig markets (驿站) in service, against the plan's "升级打造零工市场（驿站）5家"."""
+    return Carrier.objects.filter(kind=CarrierKind.GIG_MARKET, active=True).count()

@@ -13,8 +13,9 @@ from targets.progress import default_as_of, months_left, unit_status
 from workers.selectors import nearby_employment_matrix, poverty_alleviated_in_work, time_progress
 
 from ..models import CourseKind
-from .brands import brand_channels, channel_people, gig_channels
+from .brands import brand_channels, carrier_channels, channel_people, gig_market_count
 from .recruitment import event_count
+from .registers import register_counts
 from .training import training_figures
 from .welfare_posts import post_holders
 
@@ -23,12 +24,17 @@ from .welfare_posts import post_holders
 DRILL_DOWN = {
     "labour-brand-new": ("assistance:channels", {"kind": "brand"}),
     "gig-market-employment": ("assistance:channels", {"kind": "gig"}),
+    "gig-markets": ("assistance:channels", {"kind": "gig"}),
     "training-person-times": ("assistance:courses", {}),
     "training-employment-rate": ("assistance:courses", {}),
     "new-citizen-training": ("assistance:courses", {"kind": CourseKind.NEW_CITIZEN}),
     "recruitment-events": ("assistance:events", {}),
     "public-welfare-posts": ("assistance:posts", {}),
 }
+
+
+#: Indicators that are a stock on the as-of day (people in work, gig markets in service), not a yearly flow.
+STOCK_INDICATORS = ("poverty-alleviated-in-work", "gig-markets")
 
 
 def key_task_board(*, year: int, as_of: date | None = None) -> dict:
@@ -43,7 +49,8 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
     actuals = {
         "labour-brand-new": channel_people(channels=brand_channels(), year=year, as_of=as_of)["total"],
         "training-person-times": training.person_times,
-        "gig-market-employment": channel_people(channels=gig_channels(), year=year, as_of=as_of)["total"],
+        "gig-market-employment": channel_people(channels=carrier_channels(), year=year, as_of=as_of)["total"],
+        "gig-markets": gig_market_count(),
         "recruitment-events": event_count(year=year, as_of=as_of),
         "poverty-alleviated-in-work": poverty_alleviated_in_work(on=as_of),
         "public-welfare-posts": post_holders(year=year, as_of=as_of, poverty_alleviated_only=True),
@@ -82,7 +89,7 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
             else:
                 count = actuals.get(indicator.code, 0)
             row.update(unit_status(count=count, target=target, progress=progress, months_left=months))
-            if indicator.code == "poverty-alleviated-in-work":
+            if indicator.code in STOCK_INDICATORS:
                 # A stock at a date, not a flow over the year: compared with the target, not time progress.
                 row["lagging"] = target is not None and count < target
                 row["seriously_lagging"] = False
@@ -95,4 +102,6 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
         "time_progress": round(progress, 4),
         "computed_at": timezone.now(),
         "rows": rows,
+        # The plan's registers with no number (issue 20, item 9): counts only.
+        "registers": register_counts(year=year, as_of=as_of),
     }

@@ -31,6 +31,7 @@ from workers.selectors import year_window
 
 from ..models import ROUTINE_1131, Enrolment, ServiceKind, ServiceRecord
 from ._common import _ids_filter
+from .intentions import with_intention
 
 _COUNT_FIELDS = {
     ServiceKind.POLICY: "n_policy",
@@ -150,7 +151,8 @@ def complete_workers(start: date, end: date) -> QuerySet:
 
 def worklist(*, user, year: int | None = None, today: date | None = None) -> QuerySet:
     """A clerk's people in assistance now whose 1131 routine of the year is incomplete, longest waiting first
-    (oldest entry into assistance, then the person registered first).
+    (oldest entry into assistance, then the person registered first), with their current 就业意愿 and 求职意向
+    (`with_intention`, issue 20 item 7) to guide the job pushes.
 
     Driven from the open enrolments (a few % of the district; `enrolment_one_open_per_worker` is their
     index), the complete people taken out with one grouped pass over the year's records; the four counts the
@@ -171,6 +173,7 @@ def worklist(*, user, year: int | None = None, today: date | None = None) -> Que
         )
         .select_related("township")
     )
+    people = with_intention(people)
     return scope_queryset(people, user, township_field="township").order_by("open_entry_date", "pk")
 
 

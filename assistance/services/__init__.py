@@ -9,7 +9,16 @@ this package re-exports them, so callers keep writing `services.post_assign(...)
 """
 
 from ._common import DATE_IN_FUTURE, FIELD_TOO_LONG, NAME_REQUIRED, ONLY_BUREAU
-from .brands import BRAND_EXISTS, MARKET_EXISTS, PLAN_BRANDS, brand_save, brands_load, market_save
+from .brands import (
+    BRAND_EXISTS,
+    CARRIER_EXISTS,
+    CARRIER_KIND_INVALID,
+    PLAN_BRANDS,
+    brand_save,
+    brands_load,
+    carrier_save,
+    carriers_load,
+)
 from .enrolment import (
     ALREADY_ENROLLED,
     ALREADY_EXITED,
@@ -19,11 +28,40 @@ from .enrolment import (
     EXIT_BEFORE_ENTRY,
     EXIT_NOTE_REQUIRED,
     EXIT_REASON_INVALID,
+    FOLLOW_UP_MONTHS_INVALID,
+    default_follow_up_months,
     enrolled_on,
     enrolment_enter,
     enrolment_exit,
 )
+from .follow_up import (
+    FOLLOW_UP_DATE_OUTSIDE,
+    FOLLOW_UP_NOTE_REQUIRED,
+    NOT_EXITED,
+    NOT_IN_FOLLOW_UP,
+    follow_up_record,
+)
+from .intentions import INTENTION_SAME_DAY, WISH_INVALID, intention_record
+from .pension import PENSION_SHARE_TOO_LOW, PENSION_TIER_INVALID, pension_standard_set
+from .recognition import (
+    ALREADY_RECOGNISED,
+    BASIS_REQUIRED,
+    GRADE_NOT_FOR_KIND,
+    GRADE_REQUIRED,
+    NO_STANDARD,
+    RECOGNITION_KIND_INVALID,
+    difficulty_standard_set,
+    recognition_end,
+    recognition_record,
+)
 from .recruitment import COUNT_NEGATIVE, EVENT_MODE_INVALID, HIRES_EXCEED_ATTENDEES, event_record
+from .registers import (
+    HEALTH_CHECK_DUPLICATE,
+    REGISTER_DUPLICATE,
+    REGISTER_KIND_INVALID,
+    health_check_record,
+    register_save,
+)
 from .routine import (
     JOB_PUSH_NEEDS_POST,
     NOT_ENROLLED_ON,
@@ -71,6 +109,38 @@ __all__ = [
     "enrolment_enter",
     "enrolment_exit",
     "enrolled_on",
+    "FOLLOW_UP_MONTHS_INVALID",
+    "default_follow_up_months",
+    # follow_up
+    "NOT_EXITED",
+    "NOT_IN_FOLLOW_UP",
+    "FOLLOW_UP_DATE_OUTSIDE",
+    "FOLLOW_UP_NOTE_REQUIRED",
+    "follow_up_record",
+    # intentions
+    "WISH_INVALID",
+    "INTENTION_SAME_DAY",
+    "intention_record",
+    # pension
+    "PENSION_TIER_INVALID",
+    "PENSION_SHARE_TOO_LOW",
+    "pension_standard_set",
+    # recognition
+    "RECOGNITION_KIND_INVALID",
+    "GRADE_REQUIRED",
+    "GRADE_NOT_FOR_KIND",
+    "BASIS_REQUIRED",
+    "NO_STANDARD",
+    "ALREADY_RECOGNISED",
+    "difficulty_standard_set",
+    "recognition_record",
+    "recognition_end",
+    # registers
+    "REGISTER_KIND_INVALID",
+    "REGISTER_DUPLICATE",
+    "HEALTH_CHECK_DUPLICATE",
+    "register_save",
+    "health_check_record",
     # routine
     "NOT_ENROLLED_ON",
     "SERVICE_KIND_INVALID",
@@ -108,9 +178,11 @@ __all__ = [
     "event_record",
     # brands
     "BRAND_EXISTS",
-    "MARKET_EXISTS",
+    "CARRIER_EXISTS",
+    "CARRIER_KIND_INVALID",
     "brand_save",
-    "market_save",
+    "carrier_save",
+    "carriers_load",
     "PLAN_BRANDS",
     "brands_load",
     # _common

@@ -5,6 +5,8 @@ period starts after the last one ended, and an exit keeps the row as history. `e
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,15 @@ ALREADY_EXITED = _("该帮扶记录已于 {exit} 退出，不能再次退出。"
 EXIT_BEFORE_ENTRY = _("退出日期不能早于纳入日期（{entry}）。")
 EXIT_REASON_INVALID = _("请选择退出原因。")
 EXIT_NOTE_REQUIRED = _("退出原因为“其他”时，请填写退出说明。")
+FOLLOW_UP_MONTHS_INVALID = _("跟踪服务期限应为 0 至 36 个月。")
+
+#: Seed 004 §二 "做好后续跟踪服务" gives no length; the district's default, in months after exit (issue 20,
+#: item 6), overridable by the setting ASSISTANCE_FOLLOW_UP_MONTHS and per exit.
+DEFAULT_FOLLOW_UP_MONTHS = 12
+
+
+def default_follow_up_months() -> int:
+    return int(getattr(settings, "ASSISTANCE_FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
 
 
 @transaction.atomic
@@ -60,9 +71,17 @@ def enrolment_enter(
 
 @transaction.atomic
 def enrolment_exit(
-    *, acting_user, enrolment: Enrolment, exit_date: date, exit_reason: str, exit_note: str = ""
+    *,
+    acting_user,
+    enrolment: Enrolment,
+    exit_date: date,
+    exit_reason: str,
+    exit_note: str = "",
+    follow_up_months: int | None = None,
 ) -> Enrolment:
-    """End an enrolment (risk eliminated, moved, deceased, …); the row stays as history."""
+    """End an enrolment (risk eliminated, moved, deceased, …); the row stays as history. The person stays on
+    the follow-up list for `follow_up_months` after the exit (default `default_follow_up_months()`; none
+    after a death)."""
     locked = Enrolment.objects.select_for_update().select_related("worker").get(pk=enrolment.pk)
     ensure_township_writable(acting_user, locked.worker.township_id)
     if locked.exit_date is not None:
@@ -75,6 +94,11 @@ def enrolment_exit(
     _not_future(exit_date, label=_("退出日期"), field="exit_date")
     if exit_date < locked.entry_date:
         raise ValidationError({"exit_date": EXIT_BEFORE_ENTRY.format(entry=locked.entry_date)})
+    months = default_follow_up_months() if follow_up_months is None else follow_up_months
+    if not 0 <= months <= 36:
+        raise ValidationError({"follow_up_months": FOLLOW_UP_MONTHS_INVALID})
+    no_follow_up = exit_reason == ExitReason.DECEASED or months == 0
+    locked.follow_up_until = None if no_follow_up else exit_date + relativedelta(months=months)
     locked.exit_date = exit_date
     locked.exit_reason = exit_reason
     locked.exit_note = exit_note

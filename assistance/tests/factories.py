@@ -13,6 +13,8 @@ from assistance.models import (
     Participation,
     PostKind,
     PublicWelfarePost,
+    Recognition,
+    RecognitionKind,
     RecruitmentEvent,
     ServiceKind,
     ServiceRecord,
@@ -85,3 +87,13 @@ class EventFactory(factory.django.DjangoModelFactory):
     date = date(2025, 3, 1)
     mode = RecruitmentEvent.Mode.OFFLINE
     organiser = "区就业服务中心"
+
+
+class RecognitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recognition
+
+    worker = factory.SubFactory(WorkerFactory)
+    kind = RecognitionKind.SPECIAL_HARDSHIP
+    recognised_on = date(2025, 1, 10)
+    basis = "特困供养证"

@@ -258,7 +258,7 @@ def test_events_brands_and_gig_markets():
     assert brands == {"total": 2, "by_channel": {"三峡保安": 2, "万州面厨": 1}}
 
     EmploymentFactory(worker=p3, start_date=date(2025, 4, 1), channel="零工市场")
-    assert selectors.channel_people(channels=selectors.gig_channels(), year=2025)["total"] == 1
+    assert selectors.channel_people(channels=selectors.carrier_channels(), year=2025)["total"] == 1
 
 
 # --- Key-task board -------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_key_task_board_equals_hand_counts():
 
     board = selectors.key_task_board(year=2025, as_of=as_of)
     rows = {r["code"]: r for r in board["rows"]}
-    assert len(rows) == 13
+    assert len(rows) == 14  # the 13 of DESIGN.md §3 and the 5 gig markets (issue 20, item 8)
     assert board["time_progress"] == round(183 / 365, 4)
     assert rows["sector-manufacturing"]["count"] == 1
     assert rows["sector-services"]["count"] == 1

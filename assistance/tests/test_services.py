@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from assistance import services
 from assistance.models import (
+    Carrier,
     Course,
     CourseKind,
     Enrolment,
     EnrolmentCategory,
     ExitReason,
-    GigMarket,
     LabourBrand,
     Participation,
     PostKind,
@@ -376,10 +376,10 @@ def test_brands_and_markets_are_bureau_only(bureau_user, clerk_a):
     assert exc.value.message_dict == {"name": ["劳务品牌“万州家政”已存在。"]}
     with pytest.raises(PermissionDenied):
         services.brand_save(acting_user=clerk_a, name="甘宁果农")
-    services.market_save(acting_user=bureau_user, name="三峡零工大本营")
+    services.carrier_save(acting_user=bureau_user, name="三峡零工大本营")
     with pytest.raises(PermissionDenied):
-        services.market_save(acting_user=clerk_a, name="甘宁零工驿站")
-    assert list(GigMarket.objects.values_list("name", flat=True)) == ["三峡零工大本营"]
+        services.carrier_save(acting_user=clerk_a, name="甘宁零工驿站")
+    assert list(Carrier.objects.values_list("name", flat=True)) == ["三峡零工大本营"]
 
 
 def test_brands_load_is_idempotent():

@@ -182,9 +182,15 @@ def test_board_is_for_bureau_only(login, bureau_user, clerk_a):
     clerk.logout()
     page = login(bureau_user).get(reverse("assistance:board") + "?year=2025")
     assert page.status_code == 200
-    for name in ("培训后总体就业率", "乡村公益性岗位托底安置", "新市民培训", "制造业新吸纳农民工就业"):
+    for name in (
+        "培训后总体就业率",
+        "乡村公益性岗位托底安置",
+        "新市民培训",
+        "制造业新吸纳农民工就业",
+        "升级打造零工市场（驿站）",
+    ):
         assert name in page.text
-    assert page.text.count('data-code="') == 13
+    assert page.text.count('data-code="') == 14  # with the 5 gig markets (issue 20, item 8)
 
 
 def test_anonymous_is_sent_to_login(client):

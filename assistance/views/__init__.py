@@ -19,9 +19,12 @@ The pages live by subject — `routine` (index, worklist, 1131 services), `enrol
 """
 
 from ._common import NOT_FOR_ROLE, ONLY_BUREAU_PAGE, PER_PAGE, PERSON_NOT_FOUND, YEARS
-from .enrolment import enrol, enrolment_exit, people, person
+from .enrolment import enrol, enrolment_exit, health_check_add, intention_add, people, person
+from .follow_up import follow_up, follow_up_add
 from .household_rule import households, rates
 from .key_tasks import board, channels
+from .pension import pension, pension_agency
+from .recognition import recognition_add, recognition_end
 from .recruitment import events
 from .routine import index, service_add, service_delete, services_import, worklist
 from .training import course, course_import, course_new, courses, participant_update
@@ -39,6 +42,17 @@ __all__ = [
     "person",
     "enrol",
     "enrolment_exit",
+    "intention_add",
+    "health_check_add",
+    # follow_up
+    "follow_up",
+    "follow_up_add",
+    # pension
+    "pension",
+    "pension_agency",
+    # recognition
+    "recognition_add",
+    "recognition_end",
     # household_rule
     "households",
     "rates",

@@ -16,7 +16,7 @@ from workers.models import Employment, Worker
 from workers.selectors import workers_employed_on
 
 from .. import forms, selectors, services
-from ..models import Enrolment, Participation, ServiceRecord
+from ..models import Enrolment, HealthCheck, IntentionRecord, Participation, Recognition, ServiceRecord
 from ._common import (
     YEARS,
     _form_messages,
@@ -94,6 +94,15 @@ def person(request, pk: int):
             "can_write": can_write,
             "service_form": forms.ServiceForm(initial={"date": today}),
             "enrol_form": forms.EnrolForm(initial={"entry_date": today}),
+            "recognitions": Recognition.objects.filter(worker=worker).select_related(
+                "standard", "recognised_by"
+            ),
+            "recognition_form": forms.RecognitionForm(initial={"recognised_on": today}),
+            "today": today,
+            "intentions": IntentionRecord.objects.filter(worker=worker)[:10],
+            "intention_form": forms.IntentionForm(initial={"recorded_on": today}),
+            "health_checks": HealthCheck.objects.filter(worker=worker)[:10],
+            "health_check_form": forms.HealthCheckForm(initial={"date": today}),
         },
     )
 
@@ -126,7 +135,10 @@ def enrolment_exit(request, pk: int):
     if denied:
         return denied
     enrolment = _scoped_or_404(Enrolment.objects.select_related("worker"), request, pk)
-    form = forms.ExitForm(request.POST or None, initial={"exit_date": timezone.localdate()})
+    form = forms.ExitForm(
+        request.POST or None,
+        initial={"exit_date": timezone.localdate(), "follow_up_months": services.default_follow_up_months()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.enrolment_exit(acting_user=request.user, enrolment=enrolment, **form.cleaned_data)
@@ -136,3 +148,47 @@ def enrolment_exit(request, pk: int):
             messages.success(request, _g("已办理退出帮扶。"))
             return redirect("assistance:person", pk=enrolment.worker_id)
     return render(request, "assistance/enrolment_exit.html", {"enrolment": enrolment, "form": form})
+
+
+@login_required
+@require_POST
+def intention_add(request, pk: int):
+    """Record the person's 就业意愿 and 求职意向 (issue 20, item 7)."""
+    denied = _role_check(request)
+    if denied:
+        return denied
+    worker = _worker(request, pk)
+    form = forms.IntentionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.intention_record(acting_user=request.user, worker=worker, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _g("就业意愿已登记。"))
+            return redirect("assistance:person", pk=worker.pk)
+    for message in _form_messages(form):
+        messages.error(request, message)
+    return redirect("assistance:person", pk=worker.pk)
+
+
+@login_required
+@require_POST
+def health_check_add(request, pk: int):
+    """Record an occupational health check of an older migrant worker (issue 20, item 9)."""
+    denied = _role_check(request)
+    if denied:
+        return denied
+    worker = _worker(request, pk)
+    form = forms.HealthCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            services.health_check_record(acting_user=request.user, worker=worker, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _g("体检已登记。"))
+            return redirect("assistance:person", pk=worker.pk)
+    for message in _form_messages(form):
+        messages.error(request, message)
+    return redirect("assistance:person", pk=worker.pk)

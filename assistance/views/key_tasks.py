@@ -38,7 +38,7 @@ def channels(request):
         return denied
     year = _year(request)
     kind = request.GET.get("kind") if request.GET.get("kind") in ("brand", "gig") else "brand"
-    names = selectors.brand_channels() if kind == "brand" else selectors.gig_channels()
+    names = selectors.brand_channels() if kind == "brand" else selectors.carrier_channels()
     figures = selectors.channel_people(channels=names, year=year)
     chosen = request.GET.get("name") or ""
     jobs = selectors.channel_employments(channels=[chosen] if chosen in names else names, year=year)

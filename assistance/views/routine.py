@@ -59,7 +59,10 @@ def worklist(request):
             exports.worklist_xlsx(user=request.user, people=people, year=year), f"1131待办-{year}.xlsx"
         )
     page = _page(request, people)
-    rows = [{"worker": w, "missing": selectors.routine_missing(w)} for w in page.object_list]
+    rows = [
+        {"worker": w, "missing": selectors.routine_missing(w), "wish": selectors.wish_label(w.wish)}
+        for w in page.object_list
+    ]
     return render(
         request,
         "assistance/worklist.html",

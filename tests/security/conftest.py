@@ -19,7 +19,13 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
     import io
     from decimal import Decimal
 
-    from assistance.tests.factories import EnrolmentFactory, PostFactory, ServiceRecordFactory
+    from assistance.models import HealthCheck, IntentionRecord, PensionStandard
+    from assistance.tests.factories import (
+        EnrolmentFactory,
+        PostFactory,
+        RecognitionFactory,
+        ServiceRecordFactory,
+    )
     from subsidies import services as subsidy_services
     from subsidies.models import ApplicantType, SubsidyKind
     from subsidies.tests.conftest import make_credit_code
@@ -57,6 +63,15 @@ def _subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path) -> di
         "enrolment": EnrolmentFactory(worker=worker),
         "service": ServiceRecordFactory(worker=worker),
         "post": PostFactory(worker=worker),
+        "recognition": RecognitionFactory(worker=worker),
+        # The year's pension standard, so the victim (an enrolled 特困人员) is on the 代缴 list and its files.
+        "pension_standard": PensionStandard.objects.create(year=2026, lowest_tier=Decimal("200")),
+        "intention": IntentionRecord.objects.create(
+            worker=worker, recorded_on=date(2025, 2, 1), wants_work="yes", job_intention=VICTIM_NAME
+        ),
+        "health_check": HealthCheck.objects.create(
+            worker=worker, date=date(2025, 2, 1), provider="区人民医院"
+        ),
     }
 
 
