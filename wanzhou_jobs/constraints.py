@@ -53,6 +53,9 @@ MESSAGES = {
     "participation_once_per_course": ("worker", _("此人已在该培训班中。")),
     "participation_certificate_needs_completion": ("certificate", _("结业后才能填写证书编号。")),
     "event_hires_le_attendees": ("hires", _("达成就业意向人数不能多于参会人数。")),
+    # monitoring
+    "monitoring_list_one_per_date": ("list_date", _("该日期的监测名单已经导入。")),
+    "monitoring_entry_once_per_list": ("id_number", _("同一公民身份号码在一份监测名单中只能出现一次。")),
     # subsidies
     "subsidy_kind_scope_fits_rule": ("cap_scope", _("该补贴种类的计算规则不允许这个上限计算范围。")),
     "subsidy_kind_year_once": ("year", _("该补贴本年度的标准已经设置。")),

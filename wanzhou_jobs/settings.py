@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "workers",
     "assistance",
     "subsidies",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
