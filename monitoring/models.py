@@ -109,7 +109,11 @@ class MonitoringEntry(ConstraintMessages, models.Model):
         verbose_name = _("监测名单人员")
         verbose_name_plural = _("监测名单人员")
         ordering = ["snapshot", "row_number"]
-        indexes = [models.Index(fields=["snapshot", "township"], name="monitoring_entry_township")]
+        indexes = [
+            models.Index(fields=["snapshot", "township"], name="monitoring_entry_township"),
+            # The household rule of the comparison looks up the members of one household on one list.
+            models.Index(fields=["snapshot", "household_number"], name="monitoring_entry_household"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "id_number"], name="monitoring_entry_once_per_list"),
         ]
