@@ -20,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,60 +55,87 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PARAMS = ("township", "updated_since", "cursor", "page_size")
 
 
+def _h(zh: str, en: str) -> str:
+    return f"{zh} / {en}"
+
+
 class _Person(serializers.Serializer):
-    id_number = serializers.CharField(help_text="公民身份号码（默认脱敏）。 / ID number (masked by default).")
-    name = serializers.CharField(help_text="姓名。 / Name.")
-    township = serializers.CharField(help_text="户籍所在镇乡街道代码（9 位）。 / Township code.")
-    township_name = serializers.CharField(help_text="户籍所在镇乡街道。 / Township name.")
+    id_number = serializers.CharField(
+        help_text=_h("公民身份号码（默认脱敏）。", "ID number, masked by default.")
+    )
+    name = serializers.CharField(help_text=_h("姓名。", "Name."))
+    township = serializers.CharField(
+        help_text=_h("户籍所在镇乡街道代码（9 位）。", "Township code (9 digits).")
+    )
+    township_name = serializers.CharField(help_text=_h("户籍所在镇乡街道。", "Township name."))
 
 
 class EnrolmentRecordSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    person = _Person()
+    id = serializers.IntegerField(help_text=_h("帮扶登记 id。", "Enrolment id."))
+    person = _Person(help_text=_h("帮扶对象。", "The assisted person."))
     category = serializers.CharField(
-        help_text="帮扶类别：防止返贫致贫对象、继续帮扶对象、脱贫人口。 / Category."
+        help_text=_h("帮扶类别：防止返贫致贫对象、继续帮扶对象、脱贫人口。", "Category.")
     )
-    entry_date = serializers.DateField(help_text="纳入日期。 / Entry date.")
-    entry_reason = serializers.CharField()
+    entry_date = serializers.DateField(help_text=_h("纳入日期。", "Entry date."))
+    entry_reason = serializers.CharField(help_text=_h("纳入原因。", "Entry reason."))
     exit_date = serializers.DateField(
-        allow_null=True, help_text="退出日期；在帮扶中为 null。 / Exit date or null."
+        allow_null=True, help_text=_h("退出日期；在帮扶中为 null。", "Exit date, or null.")
     )
-    exit_reason = serializers.CharField(allow_null=True, help_text="退出原因。 / Exit reason or null.")
-    exit_note = serializers.CharField(help_text="退出说明（如“监测名单移出”）。 / Exit note.")
-    updated_at = serializers.DateTimeField()
+    exit_reason = serializers.CharField(
+        allow_null=True, help_text=_h("退出原因；在帮扶中为 null。", "Exit reason, or null.")
+    )
+    exit_note = serializers.CharField(
+        help_text=_h("退出说明（如“监测名单移出”）。", "Exit note (e.g. removed from the list).")
+    )
+    updated_at = serializers.DateTimeField(help_text=_h("最后修改时间。", "Last change."))
 
 
 class StatusRecordSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="人员 id。 / Person id.")
-    person = _Person()
-    category = serializers.CharField(help_text="当前帮扶类别。 / Current category.")
+    id = serializers.IntegerField(help_text=_h("人员 id。", "Person id."))
+    person = _Person(help_text=_h("帮扶对象。", "The assisted person."))
+    category = serializers.CharField(help_text=_h("当前帮扶类别。", "Current category."))
     status = serializers.ChoiceField(
         ["employed", "unemployed", "outside"],
-        help_text="就业状态（台账当日有效的就业记录）：employed 区内在岗、outside 区外务工、unemployed 无在岗。",
+        help_text=_h(
+            "就业状态（台账当日有效的就业记录）：employed 区内在岗、outside 区外务工、unemployed 无在岗。",
+            "Employment status today from the ledger: employed in the district, outside it, or unemployed.",
+        ),
     )
     unemployed_since = serializers.DateField(
         allow_null=True,
-        help_text="无在岗时自上一份工作结束次日起；从未就业或在岗为 null。 / Since when unemployed.",
+        help_text=_h(
+            "无在岗时为上一份工作结束次日；从未就业或在岗为 null。",
+            "Unemployed since; null if never employed or employed.",
+        ),
     )
-    labour_capacity = serializers.CharField()
-    skill_level = serializers.CharField(help_text="技能等级。 / Skill level.")
-    training_wish = serializers.CharField(help_text="培训意愿。 / Training wish.")
-    job_intention = serializers.CharField(help_text="就业意向。 / Job intention.")
-    updated_at = serializers.DateTimeField()
+    labour_capacity = serializers.CharField(help_text=_h("劳动能力。", "Labour capacity."))
+    skill_level = serializers.CharField(help_text=_h("技能等级。", "Skill level."))
+    training_wish = serializers.CharField(help_text=_h("培训意愿。", "Training wish."))
+    job_intention = serializers.CharField(help_text=_h("就业意向。", "Job intention."))
+    updated_at = serializers.DateTimeField(
+        help_text=_h("人员记录最后修改时间。", "Last change of the person.")
+    )
 
 
 class CoverageRecordSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.CharField(help_text="户编号。 / Household number.")
-    township = serializers.CharField()
-    township_name = serializers.CharField()
-    members = serializers.IntegerField(help_text="家庭成员（台账）。 / Members in the ledger.")
-    capable = serializers.IntegerField(help_text="有劳动能力（含弱劳动能力）的成员。 / Members able to work.")
-    employed = serializers.IntegerField(help_text="当日在岗成员。 / Members in work today.")
-    covered = serializers.BooleanField(
-        help_text="有劳动能力的家庭至少一人在岗（无劳动能力家庭为 true）。 / At least one in work, or no capacity."
+    id = serializers.IntegerField(help_text=_h("家庭户 id。", "Household id."))
+    number = serializers.CharField(help_text=_h("户编号。", "Household number."))
+    township = serializers.CharField(help_text=_h("镇乡街道代码。", "Township code."))
+    township_name = serializers.CharField(help_text=_h("镇乡街道。", "Township name."))
+    members = serializers.IntegerField(help_text=_h("台账中的家庭成员。", "Members in the ledger."))
+    capable = serializers.IntegerField(
+        help_text=_h("有劳动能力（含弱劳动能力）的成员。", "Members able to work.")
     )
-    updated_at = serializers.DateTimeField()
+    employed = serializers.IntegerField(help_text=_h("当日在岗成员。", "Members in work today."))
+    covered = serializers.BooleanField(
+        help_text=_h(
+            "有劳动能力的家庭至少一人在岗（无劳动能力的家庭为 true）。",
+            "At least one in work, or no capacity.",
+        )
+    )
+    updated_at = serializers.DateTimeField(
+        help_text=_h("家庭或成员最后修改时间。", "Last change of household or members.")
+    )
 
 
 def _page_serializer(name, record):
@@ -110,9 +143,16 @@ def _page_serializer(name, record):
         name,
         (serializers.Serializer,),
         {
-            "as_of": serializers.DateField(help_text="就业状态的日期（今天）。 / Day of the status (today)."),
-            "next": serializers.CharField(allow_null=True, help_text="下一页的 cursor；最后一页为 null。"),
-            "results": record(many=True),
+            "as_of": serializers.DateField(
+                help_text=_h("就业状态的日期（今天）。", "Day of the status (today).")
+            ),
+            "next": serializers.CharField(
+                allow_null=True,
+                help_text=_h(
+                    "下一页的 cursor；最后一页为 null。", "Cursor of the next page, null on the last."
+                ),
+            ),
+            "results": record(many=True, help_text=_h("本页记录。", "Records of this page.")),
         },
     )
 
@@ -121,14 +161,97 @@ EnrolmentPageSerializer = _page_serializer("EnrolmentPageSerializer", EnrolmentR
 StatusPageSerializer = _page_serializer("StatusPageSerializer", StatusRecordSerializer)
 CoveragePageSerializer = _page_serializer("CoveragePageSerializer", CoverageRecordSerializer)
 
+
+def _param(name, kind, zh, en, example):
+    return OpenApiParameter(
+        name, kind, description=_h(zh, en), examples=[OpenApiExample(name, value=example)]
+    )
+
+
 _PARAMETERS = [
-    OpenApiParameter("township", str, description="镇乡街道名称或代码。 / Township name or code."),
-    OpenApiParameter(
-        "updated_since", str, description="ISO 8601 时间或日期：只返回此后有变化的记录。 / Changed since."
+    _param("township", str, "镇乡街道名称或代码。", "Township name or code.", "甘宁镇"),
+    _param(
+        "updated_since",
+        str,
+        "ISO 8601 时间或日期：只返回此后有变化的记录。",
+        "Only records changed since.",
+        "2026-01-01",
     ),
-    OpenApiParameter("cursor", str, description="上一页返回的 next。 / The `next` of the previous page."),
-    OpenApiParameter("page_size", int, description="每页条数（1–最大值）。 / Page size."),
+    _param("cursor", str, "上一页返回的 next。", "The next value of the previous page.", "MS4wLjAuMTI"),
+    _param("page_size", int, "每页条数（超出范围按最近的边界）。", "Page size, held within the bounds.", 100),
 ]
+_PERSON = {
+    "id_number": "500101********123X",
+    "name": "张三",
+    "township": "500101115",
+    "township_name": "甘宁镇",
+}
+_EXAMPLES = {
+    "enrolments": {
+        "id": 1,
+        "person": _PERSON,
+        "category": "防止返贫致贫对象",
+        "entry_date": "2026-06-30",
+        "entry_reason": "监测名单纳入（2026-06-30 名单）",
+        "exit_date": None,
+        "exit_reason": None,
+        "exit_note": "",
+        "updated_at": "2026-06-30T10:00:00+08:00",
+    },
+    "status": {
+        "id": 7,
+        "person": _PERSON,
+        "category": "防止返贫致贫对象",
+        "status": "unemployed",
+        "unemployed_since": "2026-05-01",
+        "labour_capacity": "有劳动能力",
+        "skill_level": "初级工",
+        "training_wish": "电工",
+        "job_intention": "叉车司机",
+        "updated_at": "2026-06-30T10:00:00+08:00",
+    },
+    "coverage": {
+        "id": 3,
+        "number": "H0000001",
+        "township": "500101115",
+        "township_name": "甘宁镇",
+        "members": 4,
+        "capable": 2,
+        "employed": 1,
+        "covered": True,
+        "updated_at": "2026-06-30T10:00:00+08:00",
+    },
+}
+
+
+def _schema(operation_id, zh, en, serializer, example):
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=operation_id,
+            summary=_h(zh, en),
+            description=_h(
+                zh + "：按镇乡街道、updated_since 过滤，按 cursor 分页；身份证号默认脱敏。",
+                en
+                + ": filtered by township and updated_since, paged by cursor; ID numbers masked by default.",
+            ),
+            parameters=_PARAMETERS,
+            responses={
+                200: OpenApiResponse(
+                    serializer,
+                    description=_h("一页记录。", "One page of records."),
+                    examples=[
+                        OpenApiExample(
+                            operation_id,
+                            value={"as_of": "2026-07-01", "next": None, "results": [example]},
+                            response_only=True,
+                        )
+                    ],
+                ),
+                **error_responses(400, 401, 403, 429),
+            },
+            tags=["assistance"],
+        )
+    )
 
 
 class _Feed(ApiEndpoint, APIView):
@@ -179,12 +302,12 @@ def _person(worker: Worker, unmasked: bool) -> dict:
     }
 
 
-@extend_schema(
-    operation_id="enrolments_list",
-    summary="帮扶对象登记 / Assistance enrolments",
-    parameters=_PARAMETERS,
-    responses={200: OpenApiResponse(EnrolmentPageSerializer), **error_responses(400, 401, 403, 429)},
-    tags=["assistance"],
+@_schema(
+    "enrolments_list",
+    "帮扶对象登记",
+    "Assistance enrolments",
+    EnrolmentPageSerializer,
+    _EXAMPLES["enrolments"],
 )
 class EnrolmentFeedView(_Feed):
     log_endpoint = "api/v1/enrolments/"
@@ -217,12 +340,12 @@ def _status(worker) -> tuple[str, str | None]:
     return "unemployed", since.isoformat() if since else None
 
 
-@extend_schema(
-    operation_id="employment_status_list",
-    summary="帮扶对象就业状态 / Employment status of assisted people",
-    parameters=_PARAMETERS,
-    responses={200: OpenApiResponse(StatusPageSerializer), **error_responses(400, 401, 403, 429)},
-    tags=["assistance"],
+@_schema(
+    "employment_status_list",
+    "帮扶对象就业状态",
+    "Employment status of assisted people",
+    StatusPageSerializer,
+    _EXAMPLES["status"],
 )
 class EmploymentStatusView(_Feed):
     log_endpoint = "api/v1/employment-status/"
@@ -271,12 +394,12 @@ class EmploymentStatusView(_Feed):
         return self._page(request, queryset, build)
 
 
-@extend_schema(
-    operation_id="household_coverage_list",
-    summary="家庭就业覆盖 / Household employment coverage",
-    parameters=_PARAMETERS,
-    responses={200: OpenApiResponse(CoveragePageSerializer), **error_responses(400, 401, 403, 429)},
-    tags=["assistance"],
+@_schema(
+    "household_coverage_list",
+    "家庭就业覆盖",
+    "Household employment coverage",
+    CoveragePageSerializer,
+    _EXAMPLES["coverage"],
 )
 class HouseholdCoverageView(_Feed):
     log_endpoint = "api/v1/household-coverage/"

@@ -6,6 +6,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 
+from targets.audit import audit_event
 from wanzhou_jobs.spreadsheets import write_xlsx
 
 from .selectors import GAPS
@@ -56,6 +57,9 @@ def gap_xlsx(*, user, snapshot, gap: str, rows) -> bytes:
             for e in rows.iterator(chunk_size=2000)
         )
         headers = PEOPLE_HEADERS
+    audit_event(
+        "export", actor=user, detail={"what": f"monitoring_{gap}", "list_date": str(snapshot.list_date)}
+    )
     buffer = io.BytesIO()
     write_xlsx(buffer, [(str(GAPS[gap]), headers, data)], title=title, note=_note(user))
     return buffer.getvalue()
@@ -96,6 +100,12 @@ def status_xlsx(*, user, snapshot, rows, township=None) -> bytes:
     where = township.name if township else _g("全区")
     title = _g("防止返贫监测对象就业状态（{where}，{date} 名单）").format(
         where=where, date=snapshot.list_date
+    )
+    audit_event(
+        "export",
+        actor=user,
+        township=township.pk if township else None,
+        detail={"what": "monitoring_status", "list_date": str(snapshot.list_date)},
     )
     buffer = io.BytesIO()
     # The header in row 1, as the monitoring system's import reads it; who exported it when on a sheet of its own.

@@ -67,6 +67,7 @@ EVENT_LABELS = {
     "return_retry": "重新处理失败的导入批次",
     "return_columns": "确认季度报表列对应",
     "worker_move": "户籍迁移",
+    "monitoring_list_applied": "导入监测名单",
 }
 
 #: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused

@@ -106,5 +106,10 @@ def test_status_export_in_the_lists_keys_for_bureau_only(applied, login, bureau_
     expected = set(applied.entries.filter(township=township_b).values_list("household_number", "id_number"))
     assert {(r[0], r[3]) for r in rows[1:]} == expected and expected
     assert {r[8] for r in rows[1:]} == {"否"}  # nobody has a job in the ledger
+    from auditlog.models import LogEntry
+
+    assert LogEntry.objects.filter(
+        additional_data__event="export", additional_data__township=township_b.pk
+    ).exists()
     client.logout()
     assert login(clerk_b).get(url).status_code == 403

@@ -668,7 +668,7 @@ def test_schema_describes_everything_in_chinese_and_english(tmp_path):
             if not bilingual(spec.get("description")):
                 missing.append(f"{name}.{field}: description")
     assert not missing, "\n".join(missing)
-    assert len(schema["paths"]) == 7
+    assert len(schema["paths"]) == 10
 
 
 def test_schema_and_docs_are_served_with_local_assets(client, reference_data):
