@@ -71,6 +71,7 @@ EVENT_LABELS = {
     "report_return": "退回季度报送",
     "report_approve": "审核通过季度报送",
     "quarter_exception": "临时开放已锁定季度",
+    "monitoring_list_applied": "导入监测名单",
 }
 
 #: Pages that take the id of a row, and the row's model. A 404 there on an id that exists is a refused

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.utils import translation
 
 GLOSSARY = Path(__file__).resolve().parent.parent / "GLOSSARY.md"
-PROJECT_APPS = ("targets", "workers", "assistance", "subsidies", "reporting", "wanzhou_jobs")
+PROJECT_APPS = ("targets", "workers", "assistance", "subsidies", "reporting", "monitoring", "wanzhou_jobs")
 BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)`")
 MISSING = object()
 

@@ -113,6 +113,12 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "assistance:channels": {
         "bureau": [("没有经该渠道的就业记录。在台账中登记就业时填写「就业渠道」，即计入这里。", None)],
     },
+    "monitoring:index": {
+        "bureau": [
+            ("还没有导入监测名单。请从监测系统导出名单后在「导入监测名单」上传。", "monitoring:upload")
+        ],
+        "clerk": [("区人力社保局还没有导入监测名单；导入后，本镇乡街道的比对结果列在这里。", None)],
+    },
     "subsidies:list": {
         "bureau": [("还没有补贴申请。 新建第一份申请", "subsidies:new")],
         "clerk": [("还没有补贴申请。 新建第一份申请", "subsidies:new")],
@@ -380,13 +386,14 @@ def _empty_state_problems(response, name: str, role: str) -> list[str]:
 def _objects(clerk, township, settings, tmp_path) -> dict:
     """One object of each kind a page takes an id of, in the clerk's township."""
     from assistance.tests.factories import CourseFactory
-    from tests.security.conftest import _subsidy_and_assistance_rows
+    from tests.security.conftest import _monitoring_rows, _subsidy_and_assistance_rows
     from workers.models import ImportBatch
     from workers.tests.factories import EmploymentFactory, HouseholdFactory, WorkerFactory
 
     worker = WorkerFactory(township=township, household=HouseholdFactory(township=township))
     job = EmploymentFactory(worker=worker, start_date=date(2026, 2, 1))
     rows = _subsidy_and_assistance_rows(worker, job, clerk, settings, tmp_path)
+    rows.update(_monitoring_rows(worker, clerk))
     batch = {
         status: ImportBatch.objects.create(
             township=township,
@@ -444,6 +451,12 @@ def _object_pages(o: dict, mapping_batch) -> dict[str, str]:
         "assistance:post_end": reverse("assistance:post_end", args=[o["post"].pk]),
         "assistance:course": reverse("assistance:course", args=[o["course"].pk]),
         "assistance:course_import": reverse("assistance:course_import", args=[o["course"].pk]),
+        "monitoring:confirm": reverse("monitoring:confirm", args=[o["monitoring_pending"].pk]),
+        "monitoring:report": reverse("monitoring:report", args=[o["monitoring_list"].pk]),
+        **{
+            f"monitoring:gap_{gap}": reverse(f"monitoring:gap_{gap}", args=[o["monitoring_list"].pk])
+            for gap in ("no_job", "ended_recently", "outside", "households", "unknown_working")
+        },
     }
 
 

@@ -77,6 +77,9 @@ MESSAGES = {
         "standard",
         _("就业困难人员须对应当年的认定标准；其他类别不填。"),
     ),
+    # monitoring
+    "monitoring_list_one_per_date": ("list_date", _("该日期的监测名单已经导入。")),
+    "monitoring_entry_once_per_list": ("id_number", _("同一公民身份号码在一份监测名单中只能出现一次。")),
     # subsidies
     "subsidy_kind_scope_fits_rule": ("cap_scope", _("该补贴种类的计算规则不允许这个上限计算范围。")),
     "subsidy_kind_year_once": ("year", _("该补贴本年度的标准已经设置。")),

@@ -82,6 +82,20 @@ FILES = (
     PersonalFile(
         "零就业家庭 (.xlsx)", "assistance:households", {"clerk": MASKED, "bureau": MASKED}, "?format=xlsx"
     ),
+    *(
+        PersonalFile(
+            f"监测名单比对清单 (.xlsx): {gap}",
+            f"monitoring:gap_{gap}",
+            {"clerk": MASKED, "bureau": MASKED},
+            "?format=xlsx",
+        )
+        for gap in ("no_job", "ended_recently", "outside", "households", "unknown_working")
+    ),
+    PersonalFile(
+        "监测对象就业状态 (.xlsx): the status in the monitoring system's keys, sent back by the bureau",
+        "monitoring:status_export",
+        {"bureau": FULL},
+    ),
     PersonalFile(
         "就业记录导出 (.csv / .ndjson): the city system's feed",
         "workers_api:employments-csv",

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "assistance",
     "subsidies",
     "reporting",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

@@ -29,10 +29,12 @@ urlpatterns = [
     path("subsidies/", include("subsidies.urls")),
     path("assistance/", include("assistance.urls")),
     path("reporting/", include("reporting.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     # REST API (DESIGN.md §6): the schema and its docs are public, the data needs a token or a staff session.
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("targets.api")),
+    path("api/v1/", include("monitoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", apidocs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", apidocs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

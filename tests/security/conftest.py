@@ -99,7 +99,37 @@ def victim(township_b, clerk_b, settings, tmp_path):
     )
     rows = {"worker": worker, "employment": job, "household": household, "batch": batch}
     rows.update(_subsidy_and_assistance_rows(worker, job, clerk_b, settings, tmp_path))
+    rows.update(_monitoring_rows(worker, clerk_b))
     return rows
+
+
+def _monitoring_rows(worker, user) -> dict:
+    """An applied monitoring list with the person on it, and a pending one without: confirming it would exit
+    the person (issue 26)."""
+    from monitoring.models import MonitoringEntry, MonitoringList
+
+    applied = MonitoringList.objects.create(
+        list_date=date(2026, 6, 30),
+        file_name="名单.xlsx",
+        file_sha256="0" * 64,
+        status="applied",
+        uploaded_by=user,
+    )
+    MonitoringEntry.objects.create(
+        snapshot=applied,
+        row_number=2,
+        household_number=worker.household.number,
+        head_name=worker.name,
+        name=worker.name,
+        id_number=worker.id_number,
+        category="防止返贫致贫对象",
+        township=worker.township,
+        worker=worker,
+    )
+    pending = MonitoringList.objects.create(
+        list_date=date(2026, 9, 30), file_name="名单2.xlsx", file_sha256="1" * 64, uploaded_by=user
+    )
+    return {"monitoring_list": applied, "monitoring_pending": pending}
 
 
 #: Every role the system knows, as the table names them. The victim lives in 分水镇 (township B) and works

@@ -92,7 +92,7 @@ def _other_app_ids(township: Township, worker: Worker) -> set[int]:
     attachments, assistance records…), found through their foreign keys, so new models are covered."""
     ids: set[int] = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"subsidies", "assistance"}:
+        if model._meta.app_label not in {"subsidies", "assistance", "monitoring"}:
             continue
         for field in model._meta.get_fields():
             if isinstance(field, models.ForeignKey) and field.related_model in (Township, Worker, Household):
@@ -121,7 +121,7 @@ def _snapshot(township: Township) -> tuple:
     batches = list(ImportBatch.objects.filter(township=township).order_by("pk").values("pk", "status"))
     others = []
     for model in apps.get_models():
-        if model._meta.app_label in {"subsidies", "assistance"}:
+        if model._meta.app_label in {"subsidies", "assistance", "monitoring"}:
             others.append((model._meta.label, model.objects.count()))
     return workers, jobs, households, batches, others
 

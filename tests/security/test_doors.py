@@ -70,6 +70,13 @@ RULES: dict[str, dict[str, str]] = {
     "ledger_file": _rule(clerk_b=FULL, bureau=FULL, industry_x=MASKED, reviewer=MASKED),
     # Employment assistance (1131, posts, training): the township and bureau staff.
     "assistance": _rule(clerk_b=MASKED, bureau=MASKED),
+    # The assistance feeds of the API (issue 26): clients district-wide, staff sessions of the township and the
+    # bureau only (as the assistance pages), masked unless the client holds the unmasked permission.
+    "api_assistance": _rule(clerk_b=MASKED, bureau=MASKED, api_masked=MASKED, api_unmasked=FULL),
+    # The status in the monitoring system's keys (full ID numbers, it matches on them): bureau staff only.
+    "monitoring_export": _rule(bureau=FULL),
+    # The confirmation page of a monitoring list: bureau staff only (issue 26).
+    "monitoring_confirm": _rule(bureau=MASKED),
     # Subsidy applications: the township, reviewers and bureau staff; full numbers only where edited.
     "subsidy": _rule(clerk_b=MASKED, reviewer=MASKED, bureau=MASKED),
     "subsidy_edit": _rule(clerk_b=FULL, bureau=FULL),
@@ -178,6 +185,20 @@ DOORS: dict[str, str] = {
     "assistance:follow_up": "assistance",
     "assistance:follow_up_add": "assistance",
     "assistance:posts": "assistance",
+    # Monitoring list (issue 26): the list of lists and the comparison table are counts; the confirmation page
+    # names the people to exit (bureau staff); the drill-downs are the township's people, masked.
+    "monitoring:index": "none",
+    "monitoring_api:enrolments": "api_assistance",
+    "monitoring_api:employment_status": "api_assistance",
+    "monitoring_api:household_coverage": "api_assistance",
+    "monitoring:upload": "none",
+    "monitoring:report": "none",
+    "monitoring:confirm": "monitoring_confirm",
+    "monitoring:status_export": "monitoring_export",
+    **{
+        f"monitoring:gap_{gap}": "assistance"
+        for gap in ("no_job", "ended_recently", "outside", "households", "unknown_working")
+    },
     "assistance:post_end": "assistance",
     "workers_api:employments": "api",
     "workers_api:employments-ndjson": "api",

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from wanzhou_jobs.constraints import MESSAGES, ConstraintMessages
 
-PROJECT_APPS = {"targets", "workers", "assistance", "subsidies", "reporting", "wanzhou_jobs"}
+PROJECT_APPS = {"targets", "workers", "assistance", "subsidies", "reporting", "monitoring", "wanzhou_jobs"}
 
 
 def test_every_constraint_of_every_model_has_a_message_at_a_real_field():

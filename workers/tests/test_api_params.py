@@ -38,6 +38,9 @@ ENDPOINTS = {
     "/api/v1/progress/": {"year": "2025"},
     "/api/v1/townships/": {},
     "/api/v1/industries/": {},
+    "/api/v1/enrolments/": {},
+    "/api/v1/employment-status/": {},
+    "/api/v1/household-coverage/": {},
 }
 
 
