@@ -1243,7 +1243,9 @@ def test_exported_text_stays_text(tmp_path):
     assert ws["A3"].font.b
     assert ws.freeze_panes == "A4"
     for index, value in enumerate(DANGEROUS, start=4):
-        assert ws.cell(row=index, column=1).value == value.replace("\r", "\n")  # XML reads CR as LF
+        # A bare CR in the XML is read as LF by the standard library's parser and kept by lxml (which
+        # openpyxl uses when it is installed, as python-docx brings it): either way it stays text.
+        assert ws.cell(row=index, column=1).value in {value, value.replace("\r", "\n")}
         assert ws.cell(row=index, column=1).data_type == "s"
     assert ws["B4"].value == 1 and ws["D4"].value == 3500.5
 
