@@ -27,7 +27,10 @@ class EnrolForm(forms.Form):
 
 class ExitForm(forms.Form):
     exit_date = forms.DateField(label=_("退出日期"), widget=DATE)
-    exit_reason = forms.ChoiceField(label=_("退出原因"), choices=ExitReason.choices)
+    exit_reason = forms.ChoiceField(
+        label=_("退出原因"),
+        choices=[(v, label) for v, label in ExitReason.choices if v != ExitReason.MONITORING_REMOVED],
+    )
     exit_note = forms.CharField(label=_("退出说明"), max_length=200, required=False)
     follow_up_months = forms.IntegerField(
         label=_("退出后跟踪服务期限（月）"),

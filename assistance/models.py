@@ -30,6 +30,9 @@ class ExitReason(models.TextChoices):
     DECEASED = "deceased", _("死亡")
     NO_CAPACITY = "no_capacity", _("丧失劳动能力或无就业意愿")
     OTHER = "other", _("其他")
+    #: Set only by the monitoring list's import (issue 26): "people gone from it are exited with reason
+    #: 监测名单移出"; the clerk's exit form does not offer it.
+    MONITORING_REMOVED = "monitoring_removed", _("监测名单移出")
 
 
 class Enrolment(ConstraintMessages, models.Model):

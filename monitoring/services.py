@@ -477,7 +477,7 @@ def monitoring_list_apply(*, acting_user, snapshot: MonitoringList) -> Monitorin
             acting_user=acting_user,
             enrolment=enrolment,
             exit_date=day,
-            exit_reason=ExitReason.OTHER,
+            exit_reason=ExitReason.MONITORING_REMOVED,
             exit_note=EXIT_NOTE,
         )
     MonitoringEntry.objects.filter(snapshot=locked).update(

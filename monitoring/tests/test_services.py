@@ -73,7 +73,7 @@ def test_two_snapshots_of_5000_people_exit_and_enrol_exactly_the_difference(bure
     exited = Enrolment.objects.filter(exit_date__isnull=False)
     assert set(exited.values_list("worker__id_number", flat=True)) == {person_id(n) for n in removed}
     assert set(exited.values_list("exit_date", "exit_reason", "exit_note")) == {
-        (SECOND, ExitReason.OTHER, "监测名单移出")
+        (SECOND, ExitReason.MONITORING_REMOVED, "监测名单移出")
     }
     entered = Enrolment.objects.filter(entry_date=SECOND)
     assert set(entered.values_list("worker__id_number", flat=True)) == {person_id(n) for n in added}
