@@ -11,6 +11,7 @@ city system takes are only as good as the ledger; these checks catch what a cler
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
 from targets.services import quarter_end
-from workers.models import Employment, EmploymentForm, Worker
+from workers.models import Employment, EmploymentForm, Source, Worker
 from workers.selectors import nearby_employment_by_month
 
 QUARTER_JUMP = _(
@@ -33,7 +34,15 @@ CROSS_TOWNSHIP = _(
     "{name}（出生日期{birth}）与{township}登记的一人姓名、出生日期相同而公民身份号码不同，可能是号码录错。"
 )
 FLEXIBLE_SHARE = _("灵活就业且无就业单位的记录{count}条，占本季度{total}条的{share}%，超过{limit}%，请核实。")
-WEEKEND_SHARE = _("{count}条就业记录（占{share}%）的就业时间是周六或周日，超过{limit}%，请核实是否批量填写。")
+WEEKEND_SHARE = _(
+    "{count}条就业记录（占{share}%）的就业时间是周六、周日或法定节假日，超过{limit}%，请核实是否批量填写。"
+)
+INCOME_OUTLIER = _(
+    "{count}条就业记录的月收入不在本镇街当年中位数{median}元的1/{ratio}至{ratio}倍之间，请核实是否多填或少填了位数。"
+)
+FORM_VS_RETURN = _(
+    "{name}在{employer}的就业，页面录入与季度报表导入的{fields}不一致，请核实哪一条正确并删除另一条。"
+)
 
 #: Employer names that mean "no employer" (DESIGN.md §5: for 灵活就业 the employer column may say 灵活就业).
 NO_EMPLOYER_NAMES = ("灵活就业", "无", "个人", "自由职业", "")
@@ -199,13 +208,29 @@ def flexible_without_employer(scope: Scope, limits: dict) -> list[Finding]:
     return [Finding(str(message), sorted({w for _j, w in rows}), [j for j, _w in rows])]
 
 
+#: 全国年节及纪念日放假办法 (2024 revision, in force from 2025): the statutory days off that fall on fixed
+#: dates — 元旦 (1 January), 劳动节 (1–2 May), 国庆节 (1–3 October) — and 春节 (除夕 and 正月初一至初三),
+#: given here by year for the plan. `settings.REPORTING_HOLIDAYS` adds the days the State Council's yearly
+#: notice moves (清明, 端午, 中秋 and the bridged days).
+_SPRING_FESTIVAL = {2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6)}
+
+
+def is_holiday(day: date) -> bool:
+    if (day.month, day.day) in {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}:
+        return True
+    new_year = _SPRING_FESTIVAL.get(day.year)
+    if new_year is not None and -1 <= (day - new_year).days <= 2:
+        return True
+    return day.isoformat() in set(getattr(settings, "REPORTING_HOLIDAYS", ()))
+
+
 def weekend_starts(scope: Scope, limits: dict) -> list[Finding]:
-    """A share of start dates on Saturdays and Sundays above `max_share` (with at least `min_jobs` jobs):
-    a return filled in bulk with one made-up date."""
+    """A share of start dates on Saturdays, Sundays and statutory holidays above `max_share` (with at least
+    `min_jobs` jobs): a return filled in bulk with one made-up date."""
     rows = list(scope.jobs().order_by("id").values_list("id", "worker_id", "start_date"))
     if len(rows) < limits["min_jobs"]:
         return []
-    weekend = [(j, w) for j, w, d in rows if d.weekday() >= 5]
+    weekend = [(j, w) for j, w, d in rows if d.weekday() >= 5 or is_holiday(d)]
     share = len(weekend) / len(rows)
     if share <= limits["max_share"]:
         return []
@@ -213,6 +238,71 @@ def weekend_starts(scope: Scope, limits: dict) -> list[Finding]:
         count=len(weekend), share=round(share * 100, 1), limit=round(limits["max_share"] * 100, 1)
     )
     return [Finding(str(message), sorted({w for _j, w in weekend}), [j for j, _w in weekend])]
+
+
+def income_outliers(scope: Scope, limits: dict) -> list[Finding]:
+    """Monthly incomes of the quarter's jobs more than `ratio` times above, or below 1/`ratio` of, the median
+    income of the township's jobs of the year (with at least `min_jobs` incomes to take a median from):
+    typically a figure typed with a digit too many or too few."""
+    year_jobs = Employment.objects.filter(
+        registration_township_id=scope.township_id,
+        start_date__range=(date(scope.year, 1, 1), scope.last_day),
+        monthly_income__isnull=False,
+        monthly_income__gt=0,
+    )
+    incomes = list(year_jobs.values_list("monthly_income", flat=True))
+    if len(incomes) < limits["min_jobs"]:
+        return []
+    median = statistics.median(incomes)
+    ratio = limits["ratio"]
+    rows = [
+        (job_id, worker_id)
+        for job_id, worker_id, income in scope.jobs()
+        .filter(monthly_income__isnull=False, monthly_income__gt=0)
+        .order_by("start_date", "id")
+        .values_list("id", "worker_id", "monthly_income")
+        if income > median * ratio or income * ratio < median
+    ]
+    if not rows:
+        return []
+    message = INCOME_OUTLIER.format(count=len(rows), median=f"{median:.0f}", ratio=ratio)
+    return [Finding(str(message), sorted({w for _j, w in rows}), [j for j, _w in rows])]
+
+
+_COMPARED = {
+    "start_date": _("就业时间"),
+    "industry_id": _("行业"),
+    "monthly_income": _("月收入"),
+    "form": _("就业形式"),
+}
+
+
+def form_vs_return(scope: Scope, limits: dict) -> list[Finding]:
+    """The same person's job at the same employer entered both in a browser form and by a quarterly return,
+    with differing values (start date, industry, income, form): one of the two is wrong, and the person is
+    counted once either way (rule 4.3), so the figure hides it."""
+    jobs = list(
+        scope.jobs()
+        .filter(source__in=(Source.FORM, Source.IMPORT))
+        .order_by("worker_id", "employer_key", "id")
+        .values("id", "worker_id", "worker__name", "employer_key", "employer__name", "source", *_COMPARED)
+    )
+    pairs = defaultdict(lambda: {Source.FORM: [], Source.IMPORT: []})
+    for job in jobs:
+        pairs[(job["worker_id"], job["employer_key"])][job["source"]].append(job)
+    findings = []
+    for (worker_id, _key), by_source in pairs.items():
+        for typed in by_source[Source.FORM]:
+            for imported in by_source[Source.IMPORT]:
+                differing = [str(label) for f, label in _COMPARED.items() if typed[f] != imported[f]]
+                if differing:
+                    message = FORM_VS_RETURN.format(
+                        name=typed["worker__name"],
+                        employer=typed["employer__name"],
+                        fields="、".join(differing),
+                    )
+                    findings.append(Finding(str(message), [worker_id], [typed["id"], imported["id"]]))
+    return findings
 
 
 #: The rules, in the order the page lists them: code → (name shown to users, function).
@@ -223,7 +313,9 @@ RULES = {
     "age_at_start": (_("就业年龄异常"), age_at_start),
     "cross_township_duplicates": (_("跨镇街疑似重复登记"), cross_township_duplicates),
     "flexible_without_employer": (_("无单位灵活就业占比过高"), flexible_without_employer),
-    "weekend_starts": (_("就业时间集中在周末"), weekend_starts),
+    "weekend_starts": (_("就业时间集中在周末或节假日"), weekend_starts),
+    "income_outliers": (_("月收入明显偏离本镇街水平"), income_outliers),
+    "form_vs_return": (_("页面录入与报表导入不一致"), form_vs_return),
 }
 
 

@@ -304,7 +304,12 @@ REPORTING_QUALITY = {
     "cross_township_duplicates": {"severity": "warning"},
     "flexible_without_employer": {"severity": "warning", "max_share": 0.5, "min_jobs": 10},
     "weekend_starts": {"severity": "warning", "max_share": 0.6, "min_jobs": 10},
+    "income_outliers": {"severity": "warning", "ratio": 5, "min_jobs": 20},
+    "form_vs_return": {"severity": "error"},  # two versions of one job: fixed before submitting
 }
+#: Days off the State Council's yearly notice moves (清明, 端午, 中秋, bridged days), as YYYY-MM-DD; the fixed
+#: statutory days and 春节 are known to reporting/quality.py.
+REPORTING_HOLIDAYS = [d for d in (_env("REPORTING_HOLIDAYS") or "").split(",") if d]
 UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- REST API (DESIGN.md §6; the classes live in wanzhou_jobs/api/) --------------------------------

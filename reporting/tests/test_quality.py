@@ -10,14 +10,17 @@ from reporting.quality import (
     CROSS_TOWNSHIP,
     EMPLOYER_DAY_HIRES,
     FLEXIBLE_SHARE,
+    FORM_VS_RETURN,
+    INCOME_OUTLIER,
     QUARTER_JUMP,
     RULES,
     SHORT_JOBS,
     WEEKEND_SHARE,
     Scope,
+    is_holiday,
     quality_findings,
 )
-from workers.models import EmploymentForm
+from workers.models import EmploymentForm, Source
 from workers.tests.factories import EmployerFactory, EmploymentFactory, WorkerFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +133,54 @@ def test_weekend_starts(township_a):
     _job(township_a, SATURDAY + timedelta(days=1))
     [(_code, _sev, finding)] = _run("weekend_starts", township_a)
     assert finding.message == WEEKEND_SHARE.format(count=7, share=63.6, limit=60.0)
+
+
+def test_weekend_rule_counts_statutory_holidays(township_a, settings):
+    """全国年节及纪念日放假办法: 劳动节 1–2 May, 国庆节 1–3 October, 春节 除夕 to 正月初三 (2026: 2–16 to 2–19);
+    days the yearly notice moves come from settings."""
+    assert is_holiday(date(2026, 5, 1)) and is_holiday(date(2026, 5, 2)) and not is_holiday(date(2026, 5, 6))
+    assert is_holiday(date(2026, 10, 3)) and not is_holiday(date(2026, 10, 9))
+    assert (
+        is_holiday(date(2026, 2, 16)) and is_holiday(date(2026, 2, 19)) and not is_holiday(date(2026, 2, 20))
+    )
+    assert not is_holiday(date(2026, 4, 6))
+    settings.REPORTING_HOLIDAYS = ["2026-04-06"]  # a 清明 day off of the yearly notice (a Monday)
+    assert is_holiday(date(2026, 4, 6))
+    for _n in range(7):
+        _job(township_a, date(2026, 4, 6))
+    for _n in range(3):
+        _job(township_a)
+    [(_code, _sev, finding)] = _run("weekend_starts", township_a)
+    assert finding.message == WEEKEND_SHARE.format(count=7, share=70.0, limit=60.0)
+
+
+def test_income_outliers(township_a):
+    for _n in range(18):
+        _job(township_a, monthly_income=4000)
+    _job(township_a, monthly_income=45000)  # a digit too many
+    assert _run("income_outliers", township_a) == []  # 19 incomes: too few for a township's median
+    _job(township_a, monthly_income=400)  # a digit too few
+    _job(township_a, monthly_income=19000)  # high, but within 5 times the median
+    [(_code, _sev, finding)] = _run("income_outliers", township_a)
+    assert finding.message == INCOME_OUTLIER.format(count=2, median="4000", ratio=5)
+    assert len(finding.employment_ids) == 2
+
+
+def test_form_vs_return(township_a):
+    employer = EmployerFactory(name="万州三峡纺织有限公司")
+    typed = _job(township_a, employer=employer, source=Source.FORM, monthly_income=3000)
+    EmploymentFactory(
+        worker=typed.worker, employer=employer, source=Source.IMPORT, start_date=WEDNESDAY + timedelta(days=9),
+        monthly_income=3000,
+    )  # fmt: skip
+    same = _job(township_a, source=Source.FORM)
+    EmploymentFactory(worker=same.worker, source=Source.IMPORT, start_date=WEDNESDAY + timedelta(days=20))
+    [(_code, severity, finding)] = _run("form_vs_return", township_a)
+    assert severity == "error"  # by default it blocks the submission until one of the two is fixed
+    assert finding.message == FORM_VS_RETURN.format(
+        name=typed.worker.name, employer="万州三峡纺织有限公司", fields="就业时间"
+    )
+    assert finding.worker_ids == [typed.worker_id] and typed.pk in finding.employment_ids
 
 
 def test_a_clean_quarter_has_no_findings(township_a):
