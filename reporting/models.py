@@ -106,6 +106,7 @@ class ReportEvent(models.Model):
         SUBMIT = "submit", _("报送")
         RETURN = "return", _("退回")
         APPROVE = "approve", _("审核通过")
+        REOPEN = "reopen", _("解锁重开")
 
     report = models.ForeignKey(
         QuarterReport, verbose_name=_("季度报送"), on_delete=models.CASCADE, related_name="events"

@@ -72,7 +72,11 @@ def returned_reports(*, township_ids) -> list[dict]:
     out = []
     reports = QuarterReport.objects.filter(status=QuarterReport.Status.RETURNED, township_id__in=township_ids)
     for report in reports.select_related("township").order_by("year", "quarter"):
-        last = report.events.filter(action=ReportEvent.Action.RETURN).select_related("user").first()
+        sent_back = (
+            ReportEvent.Action.RETURN,
+            ReportEvent.Action.REOPEN,
+        )  # returned, or reopened by an unlock
+        last = report.events.filter(action__in=sent_back).select_related("user").first()
         out.append({"report": report, "event": last})
     return out
 

@@ -7,6 +7,7 @@ subsidies/services/workflow.py does for applications.
 | submit  | 未报送, 已退回       | 已报送    | clerk of the township, bureau staff   | no error; a note for warnings  |
 | return  | 已报送              | 已退回    | bureau staff                          | a reason                       |
 | approve | 已报送              | 已审核    | bureau staff                          | the quarter has ended; it locks the township's quarter |
+| reopen  | 已审核              | 已退回    | bureau staff, by unlocking the township's quarter | the unlock's reason, shown to the clerk |
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,19 +34,26 @@ ERRORS_BLOCK = _("数据质量检查有{count}个错误，请先改正后再报�
 WARNINGS_NEED_NOTE = _("数据质量检查有{count}个提醒，请逐项核实并在“核实说明”中写明情况后再报送。")
 RETURN_NEEDS_REASON = _("退回必须填写原因，告诉经办员需要改正什么。")
 
-_ACTION_LABELS = {Action.SUBMIT: _("报送"), Action.RETURN: _("退回"), Action.APPROVE: _("审核通过")}
+_ACTION_LABELS = {
+    Action.SUBMIT: _("报送"),
+    Action.RETURN: _("退回"),
+    Action.APPROVE: _("审核通过"),
+    Action.REOPEN: _("解锁重开"),
+}
 
 #: The one table of allowed moves: action → (statuses it may start from, status it leads to).
 TRANSITIONS = {
     Action.SUBMIT: (frozenset({Status.OPEN, Status.RETURNED}), Status.SUBMITTED),
     Action.RETURN: (frozenset({Status.SUBMITTED}), Status.RETURNED),
     Action.APPROVE: (frozenset({Status.SUBMITTED}), Status.APPROVED),
+    Action.REOPEN: (frozenset({Status.APPROVED}), Status.RETURNED),
 }
 
 _AUDIT_EVENTS = {
     Action.SUBMIT: "report_submit",
     Action.RETURN: "report_return",
     Action.APPROVE: "report_approve",
+    Action.REOPEN: "report_reopen",
 }
 
 
@@ -204,3 +212,16 @@ def deadline_set(*, acting_user, year: int, quarter: int, deadline):
         year=year, quarter=quarter, defaults={"deadline": deadline, "set_by": acting_user}
     )
     return row
+
+
+def report_reopen_on_unlock(*, acting_user, township_id: int, year: int, quarter: int, reason: str) -> None:
+    """Bureau staff unlocked a township's quarter (`targets.services.quarter_unlock`, e.g. in the admin): an
+    approved report of that quarter goes back to the clerk as returned, with the unlock's reason as the
+    note they see first — the data may change again, so it is submitted and approved again. Called from
+    the unlock event (reporting/apps.py: targets may not import this app)."""
+    report = QuarterReport.objects.filter(
+        township_id=township_id, year=year, quarter=quarter, status=Status.APPROVED
+    ).first()
+    if report is not None:
+        moved = _move(report, action=Action.REOPEN, user=acting_user, note=reason)
+        notifications.notify_returned(report=moved, event=moved.events.order_by("-pk").first())

@@ -70,6 +70,7 @@ EVENT_LABELS = {
     "report_submit": "报送季度数据",
     "report_return": "退回季度报送",
     "report_approve": "审核通过季度报送",
+    "report_reopen": "解锁重开已审核的季度报送",
     "quarter_exception": "临时开放已锁定季度",
     "monitoring_list_applied": "导入监测名单",
 }

@@ -142,3 +142,31 @@ def test_the_whole_cycle_locks_the_townships_quarter_and_is_audited(
         employment_record(acting_user=clerk_a, worker=WorkerFactory(township=township_a), data=job)
     assert _messages(refused) == [QUARTER_LOCKED.format(year=2026, quarter=1)]
     employment_record(acting_user=clerk_b, worker=WorkerFactory(township=township_b), data=job)
+
+
+def test_unlocking_an_approved_townships_quarter_sends_it_back_to_the_clerk(
+    report, clerk_a, bureau_user, township_a, django_capture_on_commit_callbacks
+):
+    """An unlock of the township's quarter (the admin's door: targets.services.quarter_unlock) reopens its
+    approved report as returned, with the unlock's reason on the clerk's first screen and in their inbox."""
+    from reporting.models import Notification
+    from reporting.selectors import returned_reports
+    from targets.services import quarter_unlock
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_submit(acting_user=clerk_a, report=report)
+        report_approve(acting_user=bureau_user, report=report)
+        quarter_unlock(
+            acting_user=bureau_user, year=2026, quarter=1, township=township_a, reason="3月有2人就业单位填错"
+        )
+    report.refresh_from_db()
+    assert report.status == QuarterReport.Status.RETURNED
+    assert not QuarterLock.objects.filter(township=township_a, year=2026, quarter=1).exists()
+    assert list(report.events.order_by("at", "pk").values_list("action", "to_status"))[-1] == (
+        "reopen",
+        "returned",
+    )
+    [first_screen] = returned_reports(township_ids=[township_a.pk])
+    assert first_screen["event"].note == "3月有2人就业单位填错"
+    assert Notification.objects.filter(user=clerk_a, title__contains="3月有2人就业单位填错").exists()
+    report_submit(acting_user=clerk_a, report=report)  # submitted again
