@@ -6,6 +6,7 @@ Saving goes through `workers.services`; the forms only parse input and show the 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Value
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -147,19 +148,30 @@ class EmploymentInline(ScopedInlineMixin, admin.StackedInline):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("employer", "industry", "workplace_township")
+        # The viewer rides on each row, so the badge below asks about the lock for this user (an unlock
+        # exception of theirs opens the quarter) without state on the shared admin instance.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("employer", "industry", "workplace_township")
+            .annotate(viewer_id=Value(request.user.pk))
+        )
 
     @admin.display(description=_("状态"))
     def lock_status(self, obj):
-        """A lock badge and the reason on a job that starts in a locked quarter (DESIGN.md §4.8)."""
+        """A lock badge and the reason on a job that starts in a quarter locked for the viewer (DESIGN.md
+        §4.8; an unlock exception granted to the viewing clerk opens it, issue 23)."""
+        from django.contrib.auth import get_user_model
         from django.utils.html import format_html
 
         from targets.services import ensure_quarter_open
 
         if obj is None or obj.pk is None:
             return _("新增")
+        viewer = getattr(obj, "viewer_id", None)
+        viewer = get_user_model()(pk=viewer) if viewer else None  # the lock check needs the viewer's id only
         try:
-            ensure_quarter_open(obj.start_date, township_id=obj.registration_township_id)
+            ensure_quarter_open(obj.start_date, township_id=obj.registration_township_id, acting_user=viewer)
         except ValidationError as exc:
             return format_html('<span class="lock-badge">🔒 {}</span> {}', _("已锁定，只读"), exc.messages[0])
         return _("可修改")

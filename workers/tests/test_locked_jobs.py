@@ -81,3 +81,30 @@ def test_a_crafted_change_or_delete_of_the_locked_job_is_refused(login, clerk_a,
     assert "2026年第1季度已锁定（数据已审定）" in client.get(response["Location"]).content.decode()
     assert Employment.objects.get(pk=job.pk).channel == ""
     assert Worker.objects.get(pk=worker.pk).employments.count() == 1
+
+
+def test_the_badge_follows_an_unlock_exception_of_the_viewer(login, clerk_a, bureau_user, township_a):
+    """A township lock opened for one named clerk until a date (issue 23): that clerk sees the row as
+    changeable; bureau staff, for whom nothing was opened, still see the lock."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from targets.services import quarter_exception_grant
+
+    worker = WorkerFactory(township=township_a, name="甘宁例外")
+    EmploymentFactory(worker=worker, start_date=date(2026, 2, 10), channel="")
+    quarter_lock(acting_user=bureau_user, year=2026, quarter=1, reason="审核通过", township=township_a)
+    url = reverse("admin:workers_worker_change", args=[worker.pk])
+    assert "已锁定，只读" in login(clerk_a).get(url).content.decode()
+    quarter_exception_grant(
+        acting_user=bureau_user,
+        township=township_a,
+        year=2026,
+        quarter=1,
+        clerk=clerk_a,
+        until=timezone.localdate() + timedelta(days=1),
+        reason="补录2月漏报人员",
+    )
+    assert "已锁定，只读" not in login(clerk_a).get(url).content.decode()
+    assert "已锁定，只读" in login(bureau_user).get(url).content.decode()
