@@ -17,7 +17,7 @@ from .brands import (
 )
 from .follow_up import LOST_WORK_DAYS, follow_up_people
 from .household_rule import household_rule_rates, subject_households, zero_employment_households
-from .intentions import wish_label, with_intention
+from .intentions import intention_terms, push_matches, pushes_against_intentions, wish_label, with_intention
 from .key_tasks import DRILL_DOWN, key_task_board
 from .pension import PensionAmounts, pension_amounts, pension_people
 from .recruitment import event_count
@@ -50,6 +50,9 @@ __all__ = [
     "follow_up_people",
     # intentions
     "with_intention",
+    "intention_terms",
+    "push_matches",
+    "pushes_against_intentions",
     "wish_label",
     # pension
     "PensionAmounts",

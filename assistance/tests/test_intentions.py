@@ -85,3 +85,36 @@ def test_migration_carries_the_ledger_job_intention_over(township_a):
     assert records == [(with_wish.pk, "yes", "建筑木工")]
     with_wish.refresh_from_db()
     assert IntentionRecord.objects.get().recorded_on == timezone.localdate(with_wish.updated_at)
+
+
+def test_job_pushes_are_matched_against_the_intention_of_their_day(login, clerk_a, enrolled):
+    """City document §二(二): the 求职意向 is kept up to date so that the 1131 job pushes fit it. Each push
+    is matched against the intention recorded on or before its date: a part of the intention in the post or
+    the employer's name."""
+    assert selectors.intention_terms("电焊工、万州城区 / 制造业工作") == ["电焊工", "万州城区", "制造业"]
+    assert selectors.push_matches("电焊工", employer_name="万州某机械厂", post_name="电焊工") is True
+    assert selectors.push_matches("电焊工", employer_name="万州某超市", post_name="收银员") is False
+    assert selectors.push_matches("", employer_name="万州某超市", post_name="收银员") is None
+
+    def push(day, post):
+        services.service_record(
+            acting_user=clerk_a, worker=enrolled, kind="job_push", date=day, provided_by="张三",
+            employer_name="万州某机械厂", post_name=post,
+        )  # fmt: skip
+
+    push(date(2026, 2, 10), "电焊工")  # before any intention: nothing to match
+    _record(clerk_a, enrolled, date(2026, 3, 1), text="电焊工、叉车司机")
+    push(date(2026, 3, 10), "电焊工")
+    push(date(2026, 3, 11), "仓库保管员")
+    matched = [
+        (s.date, match) for s, _i, match in selectors.pushes_against_intentions(enrolled, enrolled.assistance_services.all())
+    ]  # fmt: skip
+    assert sorted(matched) == [
+        (date(2026, 2, 10), None),
+        (date(2026, 3, 10), True),
+        (date(2026, 3, 11), False),
+    ]
+    body = (
+        login(clerk_a).get(reverse("assistance:person", args=[enrolled.pk]), {"year": 2026}).content.decode()
+    )
+    assert body.count("符合求职意向") == 1 and body.count("与求职意向不符") == 1

@@ -85,7 +85,9 @@ def person(request, pk: int):
             "missing": selectors.routine_missing(status) if status else [],
             "enrolments": enrolments,
             "open_enrolment": open_enrolment,
-            "services": ServiceRecord.objects.filter(worker=worker, date__year=year),
+            "services": selectors.pushes_against_intentions(
+                worker, ServiceRecord.objects.filter(worker=worker, date__year=year)
+            ),
             "posts": selectors.posts().filter(worker=worker),
             "trainings": Participation.objects.filter(worker=worker).select_related("course"),
             "employments": Employment.objects.filter(worker=worker).select_related("employer")[:20],
