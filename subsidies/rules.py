@@ -33,6 +33,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from workers.models import Employment, EmploymentForm
@@ -346,7 +347,16 @@ def _same_scope(application: Application, scope: str):
     if scope in (CapScope.ENTITY_PLAN, CapScope.ENTITY_YEAR):
         if application.kind.rule == Rule.WORKSHOP:
             return others.filter(employer_id=application.employer_id)
-        return others.filter(entity_code=application.entity_code)
+        # One business is one entity whatever key the licence gave: a 注册号 typed while the ledger's employer
+        # had no code, then its 统一社会信用代码 once the ledger has it, both reach the same ledger employer —
+        # which is one entity only once it has a code (a code-less employer row may be a generic name).
+        same = Q(entity_code=application.entity_code)
+        if application.employment_id:
+            employer_id = Employment.objects.filter(
+                pk=application.employment_id, employer__credit_code__gt=""
+            ).values("employer_id")
+            same |= Q(employment__employer_id__in=employer_id)
+        return others.filter(same)
     if scope in (CapScope.SUBJECT_PLAN, CapScope.SUBJECT_YEAR):
         return others.filter(subject_key=application.subject_key)
     others = others.filter(applicant_type=application.applicant_type)

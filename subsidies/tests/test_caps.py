@@ -131,6 +131,26 @@ def test_startup_entity_without_credit_code_needs_its_code_or_registration_numbe
     assert "已核定 6,000 元，尚可 2,000 元，本次 2,001 元" in message
 
 
+def test_a_business_known_first_by_its_registration_number_then_by_its_credit_code_is_one_entity(
+    kinds, people, township_a
+):
+    """ "给予最高8000元/户": a 个体工商户 claimed under its 15-digit 注册号 while the ledger had no code, and
+    again once the ledger holds its 统一社会信用代码, is one market entity — one 8,000 cap, not two."""
+    founder, job = entrepreneur(township_a)
+    credit_code = job.employer.credit_code
+    job.employer.credit_code = ""
+    job.employer.save()
+    first = create(people["clerk"], startup_data(kinds, founder, job, 6000, entity_code="500101600012345"))
+    approve(first, people)
+    job.employer.credit_code = credit_code
+    job.employer.save()
+    job.refresh_from_db()
+    again = create(people["clerk"], startup_data(kinds, founder, job, 2001))
+    assert again.entity_code == credit_code
+    message = refused(services.application_submit, acting_user=people["clerk"], application=again)
+    assert "已核定 6,000 元，尚可 2,000 元，本次 2,001 元" in message
+
+
 def test_startup_code_must_match_the_ledger(kinds, clerk_a, township_a):
     founder, job = entrepreneur(township_a)
     other_code = make_credit_code()
