@@ -19,9 +19,21 @@ def forward(apps, schema_editor):
     kinds.update(rule="service_aid")
 
 
+#: Said when the schema cannot go back: the old rules have no 就业帮扶车间 and the old applicant types no workshop.
+CANNOT_GO_BACK = (
+    "不能回退到 0005：已有{count}份就业帮扶车间吸纳补助申请，旧版本没有这一规则。"
+    "请先导出并删除这些申请（或保留当前版本）。"
+)
+
+
 def backward(apps, schema_editor):
     SubsidyKind = apps.get_model("subsidies", "SubsidyKind")
     Application = apps.get_model("subsidies", "Application")
+    workshop = Application.objects.filter(kind__rule="workshop")
+    if workshop.exists():
+        raise RuntimeError(CANNOT_GO_BACK.format(count=workshop.count()))
+    # A workshop kind with no application is reference data `load_reference_data` writes again going forward.
+    SubsidyKind.objects.filter(rule="workshop").delete()
     kinds = SubsidyKind.objects.filter(rule="service_aid")
     applications = Application.objects.filter(kind__in=kinds)
     applications.filter(applicant_type="agency").update(applicant_type="employer")

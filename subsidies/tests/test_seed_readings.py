@@ -441,3 +441,37 @@ def test_brokers_and_agencies_apply_for_the_service_aid(kinds, people, township_
 def test_rural_craftsman_kind_is_capped_by_the_bureau(kinds):
     kind = kinds["rural_craftsman"]
     assert kind.name == "乡村工匠带动补贴" and kind.cap_scope == CapScope.APPLICANT_YEAR
+
+
+BEFORE_WORKSHOP = [("subsidies", "0005_cap_scope_fits_rule")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_going_back_before_the_workshop_rule_refuses_while_workshop_claims_exist(township_a, clerk_a):
+    """Migrating back from 0006 cannot hold a 就业帮扶车间 claim (the old rules lack it): it refuses with what to
+    do and changes nothing; with no claim, the workshop kind (reference data) is dropped and the way back works."""
+    from subsidies.models import SubsidyKind
+
+    kind = SubsidyKind.objects.filter(rule="workshop").first() or SubsidyKind.objects.create(
+        code="workshop_absorption", name="就业帮扶车间吸纳补助", rule="workshop", cap_scope="entity_year"
+    )
+    workshop = EmployerFactory(name="万州甘宁就业帮扶车间")
+    claim = Application.objects.create(
+        kind=kind,
+        year=2026,
+        applicant_type=ApplicantType.WORKSHOP,
+        employer=workshop,
+        township=township_a,
+        created_by=clerk_a,
+        amount_requested=Decimal("3000"),
+    )
+    executor = MigrationExecutor(connection)
+    with pytest.raises(RuntimeError, match="已有1份就业帮扶车间吸纳补助申请"):
+        executor.migrate(BEFORE_WORKSHOP)
+    assert Application.objects.filter(pk=claim.pk).exists()
+    claim.delete()
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_WORKSHOP)
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+    assert not SubsidyKind.objects.filter(rule="workshop").exists()  # load_reference_data writes it again
