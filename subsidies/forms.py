@@ -26,7 +26,7 @@ from .models import (
     Rule,
     SubsidyKind,
 )
-from .rules import ALLOWED_APPLICANTS
+from .rules import ALLOWED_APPLICANTS, LINE_RULES
 from .services import PLAN_YEARS, ApplicationData
 
 PERSON_NOT_FOUND = _("在您可查看的台账中找不到公民身份号码 {id_number}，请先在台账中登记此人。")
@@ -151,8 +151,13 @@ class ApplicationForm(forms.Form):
             keep.add("township")
         if rule == Rule.STARTUP:
             keep.add("entity_code")
-        elif rule in (Rule.HIRING, Rule.WORKSHOP):
+        elif rule in LINE_RULES:
             keep = (keep - {"amount_requested"}) | {"lines_text"}
+            if rule == Rule.SERVICE_AID:
+                self.fields["lines_text"].label = _("组织输出的人员（每行：公民身份号码 金额）")
+                self.fields["lines_text"].help_text = _(
+                    "只能列出防止返贫致贫对象、继续帮扶对象，且台账中有本年度开始的就业记录"
+                )
         elif rule == Rule.LOAN_INTEREST:
             keep |= {"loan_contract_no", "lender", "principal", "interest_paid", "period_start", "period_end"}
         elif rule == Rule.PARK:

@@ -67,6 +67,8 @@ ALLOWED_APPLICANTS = {
 }
 #: seeds/004_… §7: the workshop's aid is "对吸纳防止返贫致贫对象和继续帮扶对象务工就业的按规定给予补助".
 WORKSHOP_TARGET_FIELDS = ("is_monitored", "is_continued_support")
+#: The rules whose application lists people with an amount each (the amount requested is their sum).
+LINE_RULES = frozenset({Rule.HIRING, Rule.WORKSHOP, Rule.SERVICE_AID})
 PARK_FOLLOW_UP_YEARS = 3
 
 CAP_EXCEEDED = _("超过补贴上限：{label}。已核定 {used} 元，尚可 {left} 元，本次 {amount} 元。")
@@ -113,6 +115,9 @@ WORKSHOP_LINE_NOT_THERE = _(
     "{name}在台账中没有{year}年在“{employer}”以就业帮扶车间形式就业的记录，不能计入吸纳补助。"
 )
 WORKSHOP_LINE_NOT_TARGET = _("{name}不是防止返贫致贫对象或继续帮扶对象，不能计入就业帮扶车间吸纳补助。")
+PLACED_REQUIRED = _("请列出本次有组织劳务输出的防止返贫致贫对象、继续帮扶对象（每行：公民身份号码 金额）。")
+PLACED_NOT_TARGET = _("{name}不是防止返贫致贫对象或继续帮扶对象，不能计入就业创业服务补助。")
+PLACED_NO_JOB = _("{name}在台账中没有{year}年开始的就业记录，请先登记其就业后再列入。")
 LOAN_FIELDS_REQUIRED = _("请填写贷款合同号、贷款本金、贴息期起止日期和期内实际支付利息（以银行对账单为准）。")
 PERIOD_ORDER = _("贴息期止不能早于贴息期起。")
 SUBJECT_REQUIRED = _("请填写{what}名称。")
@@ -173,7 +178,8 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
             ),
         )
         raise ValidationError(errors)
-    if application.amount_requested is None or application.amount_requested <= 0:
+    # A listing rule's amount is the sum of its lines, whose amounts and presence are checked below.
+    if rule not in LINE_RULES and (application.amount_requested is None or application.amount_requested <= 0):
         add("amount_requested", AMOUNT_POSITIVE)
     if application.applicant_type in PERSON_APPLICANTS and application.worker is None:
         add("worker", WORKER_REQUIRED)
@@ -206,6 +212,8 @@ def evidence_check(application: Application, *, lines=(), today: date | None = N
         _check_lines(application, lines, add)
     elif rule == Rule.WORKSHOP:
         _check_lines(application, lines, add, workshop=True)
+    elif rule == Rule.SERVICE_AID:
+        _check_placed(application, lines, add)
     elif rule == Rule.LOAN_INTEREST:
         a = application
         if not (
@@ -292,6 +300,27 @@ def _check_lines(application: Application, lines, add, *, workshop: bool = False
                 "lines",
                 LINE_NOT_EMPLOYED.format(name=worker.name, year=year, employer=application.employer.name),
             )
+
+
+def _check_placed(application: Application, lines, add) -> None:
+    """就业创业服务补助 (seeds/004_… §9: "对面向防止返贫致贫对象和继续帮扶对象开展有组织劳务输出的人力资源服务机构、
+    劳务经纪人，按规定给予就业创业服务补助"): the broker or agency lists the people it placed — each once, a
+    防止返贫致贫对象 or 继续帮扶对象, with a job in the ledger starting in the application's year."""
+    if not lines:
+        add("lines", PLACED_REQUIRED)
+        return
+    seen = set()
+    for worker, amount in lines:
+        if worker.pk in seen:
+            add("lines", LINE_DUPLICATE.format(name=worker.name))
+            continue
+        seen.add(worker.pk)
+        if amount is None or amount <= 0:
+            add("lines", AMOUNT_POSITIVE)
+        if not any(getattr(worker, field) for field in WORKSHOP_TARGET_FIELDS):
+            add("lines", PLACED_NOT_TARGET.format(name=worker.name))
+        elif not Employment.objects.filter(worker=worker, start_date__year=application.year).exists():
+            add("lines", PLACED_NO_JOB.format(name=worker.name, year=application.year))
 
 
 # --- Caps -------------------------------------------------------------------------------------------------

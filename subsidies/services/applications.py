@@ -134,7 +134,7 @@ def _apply(application: Application, data: ApplicationData, acting_user) -> list
     if application.township is None:
         raise ValidationError({"township": TOWNSHIP_REQUIRED})
     ensure_township_writable(acting_user, application.township)
-    lines = list(data.lines) if kind.rule in (Rule.HIRING, Rule.WORKSHOP) else []
+    lines = list(data.lines) if kind.rule in rules.LINE_RULES else []
     scope = scope_for(acting_user)
     for worker, _amount in lines:
         if not scope.sees_township(worker.township_id):

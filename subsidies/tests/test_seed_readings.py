@@ -393,8 +393,11 @@ def test_workshop_aid_for_absorbing_the_two_groups_capped_per_workshop_by_the_bu
 
 
 def test_brokers_and_agencies_apply_for_the_service_aid(kinds, people, township_a):
+    """§9: "对面向防止返贫致贫对象和继续帮扶对象开展有组织劳务输出的人力资源服务机构、劳务经纪人，按规定给予就业创业服务
+    补助": the applicant lists the people it placed — each a 防止返贫致贫对象 or 继续帮扶对象 with a job started in
+    the year."""
     from subsidies.models import SubsidyKindYear
-    from subsidies.rules import ALLOWED_APPLICANTS
+    from subsidies.rules import ALLOWED_APPLICANTS, PLACED_NO_JOB, PLACED_NOT_TARGET, PLACED_REQUIRED
 
     kind = kinds["employment_service"]
     assert set(ALLOWED_APPLICANTS[kind.rule]) == {ApplicantType.AGENCY, ApplicantType.BROKER}
@@ -402,16 +405,33 @@ def test_brokers_and_agencies_apply_for_the_service_aid(kinds, people, township_
     SubsidyKindYear.objects.filter(kind=kind, year=2025).update(cap=Decimal("3000"))
     broker = WorkerFactory(township=township_a)
     agency = EmployerFactory(credit_code=make_credit_code())
-    by_broker = approved(
-        people,
-        services.ApplicationData(
-            kind=kind,
-            year=2025,
-            applicant_type=ApplicantType.BROKER,
-            worker=broker,
-            amount_requested=Decimal(3000),
-        ),
+    placed = []
+    for _n in range(2):
+        person = WorkerFactory(township=township_a, is_monitored=True)
+        EmploymentFactory(
+            worker=person, start_date=date(2025, 4, 1), workplace="out_of_city", workplace_township=None
+        )
+        placed.append(person)
+    not_target = WorkerFactory(township=township_a)
+    EmploymentFactory(worker=not_target, start_date=date(2025, 4, 1))
+    no_job = WorkerFactory(township=township_a, is_continued_support=True)
+
+    def by_broker_data(lines):
+        return services.ApplicationData(
+            kind=kind, year=2025, applicant_type=ApplicantType.BROKER, worker=broker, lines=lines
+        )
+
+    create = services.application_create
+    assert refused(create, acting_user=people["clerk"], data=by_broker_data([])) == str(PLACED_REQUIRED)
+    message = refused(
+        create,
+        acting_user=people["clerk"],
+        data=by_broker_data([(not_target, Decimal(500)), (no_job, Decimal(500))]),
     )
+    assert str(PLACED_NOT_TARGET.format(name=not_target.name)) in message
+    assert str(PLACED_NO_JOB.format(name=no_job.name, year=2025)) in message
+    by_broker = approved(people, by_broker_data([(p, Decimal(1500)) for p in placed]))
+    assert by_broker.amount_requested == Decimal(3000)
     by_agency = approved(
         people,
         services.ApplicationData(
@@ -420,7 +440,7 @@ def test_brokers_and_agencies_apply_for_the_service_aid(kinds, people, township_
             applicant_type=ApplicantType.AGENCY,
             employer=agency,
             township=township_a,
-            amount_requested=Decimal(3000),
+            lines=[(placed[0], Decimal(3000))],
         ),
     )
     assert by_broker.applicant_label == broker.name and by_agency.applicant_label == agency.name
