@@ -34,6 +34,9 @@ def backward(apps, schema_editor):
         raise RuntimeError(CANNOT_GO_BACK.format(count=workshop.count()))
     # A workshop kind with no application is reference data `load_reference_data` writes again going forward.
     SubsidyKind.objects.filter(rule="workshop").delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The old constraint is added back to this table next: its deleted rows' deferred checks run now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     kinds = SubsidyKind.objects.filter(rule="service_aid")
     applications = Application.objects.filter(kind__in=kinds)
     applications.filter(applicant_type="agency").update(applicant_type="employer")
