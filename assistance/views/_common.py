@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,3 +165,26 @@ def _import_page(request, *, title, run, headers, back, parents):
         },
         status=400 if result is not None and not result.ok else 200,
     )
+
+
+def _person_record(request, pk: int, form_class, record, done: str):
+    """A POST of one of the person page's small forms (an intention, a recognition, a health check): the
+    role and the person's scope checked, the form validated, `record(acting_user=…, worker=…, **cleaned)`
+    called (the service's refusal shown on the form's fields), back to the person's page with `done` or the
+    errors as messages."""
+    denied = _role_check(request)
+    if denied:
+        return denied
+    worker = _worker(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            record(acting_user=request.user, worker=worker, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("assistance:person", pk=worker.pk)
+    for message in _form_messages(form):
+        messages.error(request, message)
+    return redirect("assistance:person", pk=worker.pk)

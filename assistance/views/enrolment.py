@@ -22,6 +22,7 @@ from ._common import (
     _form_messages,
     _listing,
     _page,
+    _person_record,
     _role_check,
     _scoped_or_404,
     _search_name,
@@ -156,41 +157,13 @@ def enrolment_exit(request, pk: int):
 @require_POST
 def intention_add(request, pk: int):
     """Record the person's 就业意愿 and 求职意向 (issue 20, item 7)."""
-    denied = _role_check(request)
-    if denied:
-        return denied
-    worker = _worker(request, pk)
-    form = forms.IntentionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.intention_record(acting_user=request.user, worker=worker, **form.cleaned_data)
-        except ValidationError as exc:
-            forms.apply_errors(form, exc)
-        else:
-            messages.success(request, _g("就业意愿已登记。"))
-            return redirect("assistance:person", pk=worker.pk)
-    for message in _form_messages(form):
-        messages.error(request, message)
-    return redirect("assistance:person", pk=worker.pk)
+    return _person_record(request, pk, forms.IntentionForm, services.intention_record, _g("就业意愿已登记。"))
 
 
 @login_required
 @require_POST
 def health_check_add(request, pk: int):
     """Record an occupational health check of an older migrant worker (issue 20, item 9)."""
-    denied = _role_check(request)
-    if denied:
-        return denied
-    worker = _worker(request, pk)
-    form = forms.HealthCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.health_check_record(acting_user=request.user, worker=worker, **form.cleaned_data)
-        except ValidationError as exc:
-            forms.apply_errors(form, exc)
-        else:
-            messages.success(request, _g("体检已登记。"))
-            return redirect("assistance:person", pk=worker.pk)
-    for message in _form_messages(form):
-        messages.error(request, message)
-    return redirect("assistance:person", pk=worker.pk)
+    return _person_record(
+        request, pk, forms.HealthCheckForm, services.health_check_record, _g("体检已登记。")
+    )

@@ -12,28 +12,13 @@ from django.views.decorators.http import require_POST
 
 from .. import forms, services
 from ..models import Recognition
-from ._common import _form_messages, _role_check, _scoped_or_404, _worker
+from ._common import _form_messages, _person_record, _role_check, _scoped_or_404
 
 
 @login_required
 @require_POST
 def recognition_add(request, pk: int):
-    denied = _role_check(request)
-    if denied:
-        return denied
-    worker = _worker(request, pk)
-    form = forms.RecognitionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.recognition_record(acting_user=request.user, worker=worker, **form.cleaned_data)
-        except ValidationError as exc:
-            forms.apply_errors(form, exc)
-        else:
-            messages.success(request, _g("认定已登记。"))
-            return redirect("assistance:person", pk=worker.pk)
-    for message in _form_messages(form):
-        messages.error(request, message)
-    return redirect("assistance:person", pk=worker.pk)
+    return _person_record(request, pk, forms.RecognitionForm, services.recognition_record, _g("认定已登记。"))
 
 
 @login_required
