@@ -80,6 +80,8 @@ class Enrolment(ConstraintMessages, models.Model):
         verbose_name = _("帮扶对象登记")
         verbose_name_plural = _("帮扶对象登记")
         ordering = ["-entry_date", "-id"]
+        # The keyset of the enrolments feed (monitoring.api, issue 26): pages by (updated_at, id).
+        indexes = [models.Index(fields=["updated_at", "id"], name="enrolment_feed_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["worker"], condition=Q(exit_date__isnull=True), name="enrolment_one_open_per_worker"

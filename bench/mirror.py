@@ -7,7 +7,11 @@ Uses nothing but `requests`, the Python standard library and the published contr
 2. syncs `/api/v1/workers/` and `/api/v1/employments/` incrementally: it resumes from the cursor stored in
    the mirror, upserts every record by id, deletes on a tombstone, and stores each page together with the
    cursor after it in one SQLite transaction (a run that dies half-way resumes where it stopped);
-3. verifies the mirror against `/api/v1/progress/` for each plan year: the district count, the returnee
+3. syncs the assistance feeds the same way (issue 26): `/api/v1/enrolments/`, `/api/v1/employment-status/`,
+   `/api/v1/household-coverage/` and `/api/v1/routine-status/` for each `--year` (default: this year), each
+   with its own stored cursor (the 1131 status one per year); a record that changed comes again and
+   replaces its copy by id;
+4. verifies the mirror against `/api/v1/progress/` for each plan year: the district count, the returnee
    count, the cumulative count and distinct people, and the count of every township and industry, computed
    from the mirror by the counting rules of DESIGN.md §4 (rules 4.3–4.5).
 
@@ -34,6 +38,14 @@ import requests
 
 USER_AGENT = "wanzhou-mirror/1.0 (+bench/mirror.py)"
 FEEDS = {"workers": "workers_list", "employments": "employments_list"}
+# The assistance feeds (issue 26): records only, no tombstones; the 1131 status is kept per year.
+ASSISTANCE_FEEDS = {
+    "enrolments": "enrolments_list",
+    "employment_status": "employment_status_list",
+    "household_coverage": "household_coverage_list",
+    "routine_status": "routine_status_list",
+}
+YEARLY = {"routine_status"}
 PROGRESS_OPERATION = "progress_retrieve"
 TOWNSHIPS_OPERATION = "townships_list"
 # What the mirror reads from each record; the schema must publish at least these.
@@ -106,12 +118,16 @@ class Contract:
                 if isinstance(operation, dict) and operation.get("operationId"):
                     self.paths[operation["operationId"]] = path
         missing = [
-            op for op in (*FEEDS.values(), PROGRESS_OPERATION, TOWNSHIPS_OPERATION) if op not in self.paths
+            op
+            for op in (*FEEDS.values(), *ASSISTANCE_FEEDS.values(), PROGRESS_OPERATION, TOWNSHIPS_OPERATION)
+            if op not in self.paths
         ]
         if missing:
             raise ContractError(f"the schema publishes no operation {', '.join(missing)}")
         self.fields = {feed: self._record_fields(self.paths[op]) for feed, op in FEEDS.items()}
-        for feed, needed in NEEDED.items():
+        for feed, op in ASSISTANCE_FEEDS.items():
+            self.fields[feed] = self._plain_fields(self.paths[op])
+        for feed, needed in {**NEEDED, **dict.fromkeys(ASSISTANCE_FEEDS, {"id", "updated_at"})}.items():
             absent = needed - self.fields[feed]
             if absent:
                 raise ContractError(f"{feed} records no longer publish {', '.join(sorted(absent))}")
@@ -126,6 +142,17 @@ class Contract:
             name = node["$ref"].rsplit("/", 1)[-1]
             node = self.schema["components"]["schemas"][name]
         return node
+
+    def _results(self, path: str) -> dict:
+        content = self.schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = self._resolve(content["schema"])
+        if not {"cursor", "has_more", "results"} <= set(page.get("properties", {})):
+            raise ContractError(f"{path}: pages without cursor, has_more and results")
+        return self._resolve(page["properties"]["results"]["items"])
+
+    def _plain_fields(self, path: str) -> set[str]:
+        """Fields of the records of a feed without tombstones."""
+        return set(self._results(path).get("properties", {}))
 
     def _record_fields(self, path: str) -> set[str]:
         """Fields of the live record among the page's `results` items (the other variant is the tombstone)."""
@@ -150,6 +177,8 @@ CREATE TABLE IF NOT EXISTS employments (id INTEGER PRIMARY KEY, worker_id INTEGE
     industry_code TEXT NOT NULL, workplace TEXT NOT NULL, start_date TEXT NOT NULL, returnee INTEGER NOT NULL,
     updated_at TEXT, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS employments_counting ON employments (workplace, start_date, worker_id, id);
+CREATE TABLE IF NOT EXISTS assistance (feed TEXT NOT NULL, year INTEGER NOT NULL, id INTEGER NOT NULL,
+    updated_at TEXT, record TEXT NOT NULL, PRIMARY KEY (feed, year, id));
 CREATE TABLE IF NOT EXISTS sync_state (feed TEXT PRIMARY KEY, cursor TEXT, pages INTEGER NOT NULL DEFAULT 0,
     synced_at TEXT);
 """
@@ -216,14 +245,37 @@ def mirror_apply(db: sqlite3.Connection, feed: str, items: list[dict]) -> tuple[
     return upserts, deletes
 
 
-def sync_feed(api: Api, contract: Contract, db: sqlite3.Connection, feed: str, page_size: int) -> dict:
+def assistance_apply(db: sqlite3.Connection, feed: str, year: int, items: list[dict]) -> int:
+    """Upsert one page of an assistance feed by (feed, year, id)."""
+    db.executemany(
+        "INSERT INTO assistance (feed, year, id, updated_at, record) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(feed, year, id) DO UPDATE SET updated_at = excluded.updated_at, record = excluded.record",
+        [
+            (feed, year, item["id"], item["updated_at"], json.dumps(item, ensure_ascii=False, sort_keys=True))
+            for item in items
+        ],
+    )
+    return len(items)
+
+
+def _state_key(feed: str, year: int | None) -> str:
+    return f"{feed}/{year}" if year is not None else feed
+
+
+def sync_feed(
+    api: Api, contract: Contract, db: sqlite3.Connection, feed: str, page_size: int, year: int | None = None
+) -> dict:
     """Walk the feed from the stored cursor; each page and the cursor after it are stored atomically."""
-    path = contract.paths[FEEDS[feed]]
-    row = db.execute("SELECT cursor FROM sync_state WHERE feed = ?", (feed,)).fetchone()
+    ledger = feed in FEEDS
+    path = contract.paths[FEEDS[feed] if ledger else ASSISTANCE_FEEDS[feed]]
+    key = _state_key(feed, year)
+    row = db.execute("SELECT cursor FROM sync_state WHERE feed = ?", (key,)).fetchone()
     cursor = row[0] if row and row[0] else None
     stats = {"pages": 0, "upserts": 0, "deletes": 0, "resumed": cursor is not None}
     while True:
         params = {"page_size": page_size}
+        if year is not None:
+            params["year"] = year
         if cursor:
             params["cursor"] = cursor
         page = api.get(path, params)
@@ -231,7 +283,7 @@ def sync_feed(api: Api, contract: Contract, db: sqlite3.Connection, feed: str, p
             raise ContractError(f"{path}: a page without results or cursor")
         for item in page["results"]:
             keys = set(item)
-            if item.get("deleted") is True:
+            if item.get("deleted") is True and ledger:
                 if keys != TOMBSTONE_FIELDS:
                     raise ContractError(f"{path}: tombstone with fields {sorted(keys)}")
             elif not contract.fields[feed] <= keys:
@@ -240,12 +292,15 @@ def sync_feed(api: Api, contract: Contract, db: sqlite3.Connection, feed: str, p
                 )
         db.execute("BEGIN IMMEDIATE")
         try:
-            upserts, deletes = mirror_apply(db, feed, page["results"])
+            if ledger:
+                upserts, deletes = mirror_apply(db, feed, page["results"])
+            else:
+                upserts, deletes = assistance_apply(db, feed, year or 0, page["results"]), 0
             db.execute(
                 "INSERT INTO sync_state (feed, cursor, pages, synced_at) VALUES (?, ?, 1, datetime('now')) "
                 "ON CONFLICT(feed) DO UPDATE SET cursor = excluded.cursor, pages = pages + 1, "
                 "synced_at = excluded.synced_at",
-                (feed, page["cursor"]),
+                (key, page["cursor"]),
             )
         except BaseException:
             db.execute("ROLLBACK")
@@ -352,11 +407,17 @@ def verify(api: Api, contract: Contract, db: sqlite3.Connection, years: list[int
 
 
 def export_json(db: sqlite3.Connection, path: str) -> None:
-    """The mirror as one JSON document {"workers": [...], "employments": [...]} ordered by id."""
+    """The mirror as one JSON document {"workers": [...], "employments": [...], "enrolments": [...], …,
+    "routine_status/2026": [...]} ordered by id."""
     out = {
         feed: [json.loads(r[0]) for r in db.execute(f"SELECT record FROM {feed} ORDER BY id")]  # noqa: S608
         for feed in FEEDS
     }
+    for feed, year in db.execute("SELECT DISTINCT feed, year FROM assistance ORDER BY feed, year"):
+        rows = db.execute(
+            "SELECT record FROM assistance WHERE feed = ? AND year = ? ORDER BY id", (feed, year)
+        )
+        out[_state_key(feed, year if feed in YEARLY else None)] = [json.loads(r[0]) for r in rows]
     Path(path).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 
 
@@ -403,6 +464,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{feed}: {'resumed' if stats['resumed'] else 'full sync'}, {stats['pages']} pages, "
                 f"{stats['upserts']:,} upserted, {stats['deletes']:,} tombstones applied; {total:,} in the mirror"
             )
+        for feed in ASSISTANCE_FEEDS:
+            for year in (args.year or [date.today().year]) if feed in YEARLY else [None]:
+                stats = sync_feed(api, contract, db, feed, args.page_size, year)
+                print(
+                    f"{_state_key(feed, year)}: {'resumed' if stats['resumed'] else 'full sync'}, "
+                    f"{stats['pages']} pages, {stats['upserts']:,} upserted"
+                )
         if args.json:
             export_json(db, args.json)
         problems = [] if args.no_verify else verify(api, contract, db, args.year)

@@ -7,18 +7,39 @@ Seed (004 §二(二)): "建立跨部门数据共享比对机制，动态更新�
 * ``GET /api/v1/employment-status/``: per person enrolled today, the employment status derived from the ledger
   (employed / unemployed since D / working outside the district), skill level, training and job intentions;
 * ``GET /api/v1/household-coverage/``: per household with a member enrolled today, members, capable members,
-  members in work and whether the household has at least one person in work.
+  members in work and whether the household has at least one person in work;
+* ``GET /api/v1/routine-status/?year=Y``: per person enrolled in year Y, the 1131 routine of the year (plan
+  task 8: "1次政策宣介、1次职业指导、3次岗位推送、1次就业培训推荐"): the counts done, what is missing, whether it
+  is complete — `assistance.selectors.routine` (`routine_people`, `routine_missing`), the rule of the worklist.
 
 The rules of the ledger feeds (DESIGN.md §6, `wanzhou_jobs.api`): token or staff session, read-only, unknown
 parameters refused, ID numbers masked unless the client holds `read_unmasked` (staff always masked), keyset
-cursor (by id), `township` and `updated_since` filters, one access-log row per call. A client system is
+cursor (`change_key`, id) as the ledger feeds (`workers.api.feeds`): each record carries the moment it last
+changed (its own `updated_at`, or the latest change of what it is derived from), so a client resuming from its
+stored cursor sees again, further on, a record that changed after it was served; only changes older than the
+sync horizon are served. `township` and `updated_since` filters, one access-log row per call.
+A status that changes by the mere passing of a day (a job's end date reached) is served on the next change
+of the person, not on that day. A client system is
 district-wide; a staff session sees its own township (bureau staff: all) and only bureau staff and township
 clerks see assistance data, as on the pages.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Field,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -29,9 +50,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from assistance.models import Enrolment
+from assistance.models import Enrolment, ServiceRecord
+from assistance.selectors.routine import routine_missing, routine_people
 from targets.models import Role
 from wanzhou_jobs.api import (
     ApiEndpoint,
@@ -44,6 +67,7 @@ from wanzhou_jobs.api import (
     error_responses,
     iso,
     page_size_parse,
+    sync_horizon,
 )
 from workers.api.filters import filters_parse
 from workers.models import Employment, Household, Worker, Workplace
@@ -53,6 +77,7 @@ from workers.validators import mask_id_number
 NOT_FOR_ROLE = "您的账号不能查看就业帮扶数据。"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PARAMS = ("township", "updated_since", "cursor", "page_size")
+LIVE_RANK = 0
 
 
 def _h(zh: str, en: str) -> str:
@@ -113,7 +138,10 @@ class StatusRecordSerializer(serializers.Serializer):
     training_wish = serializers.CharField(help_text=_h("培训意愿。", "Training wish."))
     job_intention = serializers.CharField(help_text=_h("就业意向。", "Job intention."))
     updated_at = serializers.DateTimeField(
-        help_text=_h("人员记录最后修改时间。", "Last change of the person.")
+        help_text=_h(
+            "人员、其就业记录或帮扶登记的最后修改时间。",
+            "Last change of the person, their jobs or enrolments.",
+        )
     )
 
 
@@ -134,7 +162,42 @@ class CoverageRecordSerializer(serializers.Serializer):
         )
     )
     updated_at = serializers.DateTimeField(
-        help_text=_h("家庭或成员最后修改时间。", "Last change of household or members.")
+        help_text=_h(
+            "家庭、成员及其就业记录或帮扶登记的最后修改时间。",
+            "Last change of the household, its members, their jobs or enrolments.",
+        )
+    )
+
+
+class RoutineRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_h("人员 id（每年一条）。", "Person id (one record a year)."))
+    person = _Person(help_text=_h("帮扶对象。", "The assisted person."))
+    year = serializers.IntegerField(help_text=_h("年度。", "Year."))
+    policy = serializers.IntegerField(
+        help_text=_h("本年政策宣介次数（应 1 次）。", "Policy briefings (1 due).")
+    )
+    guidance = serializers.IntegerField(
+        help_text=_h("本年职业指导次数（应 1 次）。", "Career guidance sessions (1 due).")
+    )
+    job_push = serializers.IntegerField(help_text=_h("本年岗位推送次数（应 3 次）。", "Job pushes (3 due)."))
+    training = serializers.IntegerField(
+        help_text=_h("本年就业培训推荐次数（应 1 次）。", "Training referrals (1 due).")
+    )
+    complete = serializers.BooleanField(
+        help_text=_h("“1131”是否已完成。", "Whether the 1131 routine is done.")
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_h("尚缺的服务，如“岗位推送 2 次”。", "What is still missing, e.g. two job pushes."),
+    )
+    in_assistance = serializers.BooleanField(
+        help_text=_h("今天是否仍在帮扶中。", "Whether the person is still in assistance today.")
+    )
+    updated_at = serializers.DateTimeField(
+        help_text=_h(
+            "人员、帮扶登记或本年服务记录的最后变化时间。",
+            "Last change of the person, their enrolments or the year's services.",
+        )
     )
 
 
@@ -146,13 +209,28 @@ def _page_serializer(name, record):
             "as_of": serializers.DateField(
                 help_text=_h("就业状态的日期（今天）。", "Day of the status (today).")
             ),
-            "next": serializers.CharField(
+            "next": serializers.URLField(
                 allow_null=True,
                 help_text=_h(
-                    "下一页的 cursor；最后一页为 null。", "Cursor of the next page, null on the last."
+                    "下一页的完整网址；当前已无更多记录时为 null。",
+                    "URL of the next page; null when the feed is exhausted for now.",
                 ),
             ),
-            "results": record(many=True, help_text=_h("本页记录。", "Records of this page.")),
+            "cursor": serializers.CharField(
+                help_text=_h(
+                    "续传游标：保存它，下次用 ?cursor=… 调用即可只取此后变化的记录。",
+                    "Resume cursor: store it and call again with ?cursor=… to receive only what changed since.",
+                )
+            ),
+            "has_more": serializers.BooleanField(
+                help_text=_h("是否还有下一页。", "Whether another page follows now.")
+            ),
+            "results": record(
+                many=True,
+                help_text=_h(
+                    "本页记录，按 (updated_at, id) 排序。", "Records of this page in (updated_at, id) order."
+                ),
+            ),
         },
     )
 
@@ -160,6 +238,7 @@ def _page_serializer(name, record):
 EnrolmentPageSerializer = _page_serializer("EnrolmentPageSerializer", EnrolmentRecordSerializer)
 StatusPageSerializer = _page_serializer("StatusPageSerializer", StatusRecordSerializer)
 CoveragePageSerializer = _page_serializer("CoveragePageSerializer", CoverageRecordSerializer)
+RoutinePageSerializer = _page_serializer("RoutinePageSerializer", RoutineRecordSerializer)
 
 
 def _param(name, kind, zh, en, example):
@@ -177,9 +256,22 @@ _PARAMETERS = [
         "Only records changed since.",
         "2026-01-01",
     ),
-    _param("cursor", str, "上一页返回的 next。", "The next value of the previous page.", "MS4wLjAuMTI"),
+    _param(
+        "cursor",
+        str,
+        "上一页返回的 cursor（或 next 网址中的值），原样传回。",
+        "The cursor returned by the previous page, passed back unchanged.",
+        "MS4xNzQzNjcyMDYyMDAwMDAwLjAuMTI",
+    ),
     _param("page_size", int, "每页条数（超出范围按最近的边界）。", "Page size, held within the bounds.", 100),
 ]
+_YEAR = _param(
+    "year",
+    int,
+    "年度（默认今年）；游标按年度分别保存。",
+    "Year (default: this year); keep a cursor per year.",
+    2026,
+)
 _PERSON = {
     "id_number": "500101********123X",
     "name": "张三",
@@ -210,6 +302,19 @@ _EXAMPLES = {
         "job_intention": "叉车司机",
         "updated_at": "2026-06-30T10:00:00+08:00",
     },
+    "routine": {
+        "id": 7,
+        "person": _PERSON,
+        "year": 2026,
+        "policy": 1,
+        "guidance": 0,
+        "job_push": 1,
+        "training": 1,
+        "complete": False,
+        "missing": ["职业指导 1 次", "岗位推送 2 次"],
+        "in_assistance": True,
+        "updated_at": "2026-06-30T10:00:00+08:00",
+    },
     "coverage": {
         "id": 3,
         "number": "H0000001",
@@ -224,7 +329,7 @@ _EXAMPLES = {
 }
 
 
-def _schema(operation_id, zh, en, serializer, example):
+def _schema(operation_id, zh, en, serializer, example, extra=()):
     return extend_schema_view(
         get=extend_schema(
             operation_id=operation_id,
@@ -234,7 +339,7 @@ def _schema(operation_id, zh, en, serializer, example):
                 en
                 + ": filtered by township and updated_since, paged by cursor; ID numbers masked by default.",
             ),
-            parameters=_PARAMETERS,
+            parameters=[*extra, *_PARAMETERS],
             responses={
                 200: OpenApiResponse(
                     serializer,
@@ -242,7 +347,13 @@ def _schema(operation_id, zh, en, serializer, example):
                     examples=[
                         OpenApiExample(
                             operation_id,
-                            value={"as_of": "2026-07-01", "next": None, "results": [example]},
+                            value={
+                                "as_of": "2026-07-01",
+                                "next": None,
+                                "cursor": "MS4xNzQzNjcyMDYyMDAwMDAwLjAuMTI",
+                                "has_more": False,
+                                "results": [example],
+                            },
                             response_only=True,
                         )
                     ],
@@ -254,6 +365,25 @@ def _schema(operation_id, zh, en, serializer, example):
     )
 
 
+class _Row(Func):
+    """A row value `(a, b)`, compared as a whole (one index condition on PostgreSQL)."""
+
+    function = ""
+    output_field = Field()
+
+
+def _past(queryset, cursor):
+    """Rows whose key (`change_key`, id) is past the cursor; a cursor of rank -1 (from `updated_since`, or an
+    empty first call) stands before every row of its instant, as in the ledger feeds."""
+    ts, rank, pk = cursor
+    if rank < LIVE_RANK:
+        return queryset.filter(change_key__gte=ts)
+    if rank > LIVE_RANK:
+        return queryset.filter(change_key__gt=ts)
+    position = _Row(Value(ts, output_field=DateTimeField()), Value(pk))
+    return queryset.filter(GreaterThan(_Row(F("change_key"), F("pk")), position))
+
+
 class _Feed(ApiEndpoint, APIView):
     allowed_params = PARAMS
     township_field = "worker__township"
@@ -262,35 +392,52 @@ class _Feed(ApiEndpoint, APIView):
         if api_client(request) is None and api_scope(request).role not in (Role.BUREAU, Role.CLERK):
             raise exceptions.PermissionDenied(NOT_FOR_ROLE)
 
+    def change_key(self):
+        """The moment a record last changed: the feed's order and what `updated_since` compares."""
+        return F("updated_at")
+
     def _page(self, request, queryset, build):
         self._check_role(request)
         filters = filters_parse(request.query_params)
         size = page_size_parse(request.query_params.get("page_size"))
-        cursor = request.query_params.get("cursor")
+        raw_cursor = request.query_params.get("cursor", "")
+        cursor = cursor_decode(raw_cursor) if raw_cursor else None
         queryset = api_scoped(queryset, request, township_field=self.township_field, industry_field=None)
         if filters.township_id is not None:
             queryset = queryset.filter(**{f"{self.township_field}_id": filters.township_id})
+        queryset = queryset.annotate(change_key=self.change_key()).filter(change_key__lt=sync_horizon())
         if filters.updated_since is not None:
-            queryset = self.changed_since(queryset, filters.updated_since)
-        if cursor:
-            queryset = queryset.filter(pk__gt=cursor_decode(cursor)[2])
-        rows = list(queryset.order_by("pk")[: size + 1])
+            queryset = queryset.filter(change_key__gte=filters.updated_since)
+        if cursor is not None:
+            queryset = _past(queryset, cursor)
+        rows = list(queryset.order_by("change_key", "pk")[: size + 1])
         more = len(rows) > size
         rows = rows[:size]
         unmasked = api_unmasked(request)
         results = [build(row, unmasked) for row in rows]
+        if rows:
+            resume = cursor_encode(rows[-1].change_key, LIVE_RANK, rows[-1].pk)
+        elif raw_cursor:
+            resume = raw_cursor
+        else:
+            resume = cursor_encode(filters.updated_since or _EPOCH, -1, 0)
         self.record_count = len(results)
         self.fields_returned = list(results[0]) if results else []
         return Response(
             {
                 "as_of": timezone.localdate().isoformat(),
-                "next": cursor_encode(_EPOCH, 0, rows[-1].pk) if more else None,
+                "next": replace_query_param(request.build_absolute_uri(), "cursor", resume) if more else None,
+                "cursor": resume,
+                "has_more": more,
                 "results": results,
             }
         )
 
-    def changed_since(self, queryset, since):
-        return queryset.filter(updated_at__gte=since)
+
+def _latest(queryset) -> Coalesce:
+    """The latest `updated_at` of a correlated queryset, or the record's own when it has none."""
+    latest = Subquery(queryset.order_by("-updated_at").values("updated_at")[:1], output_field=DateTimeField())
+    return Coalesce(latest, F("updated_at"))
 
 
 def _person(worker: Worker, unmasked: bool) -> dict:
@@ -351,11 +498,13 @@ class EmploymentStatusView(_Feed):
     log_endpoint = "api/v1/employment-status/"
     township_field = "township"
 
-    def changed_since(self, queryset, since):
-        """The person, one of their jobs or their enrolment changed since then."""
-        jobs = Employment.objects.filter(worker=OuterRef("pk"), updated_at__gte=since)
-        enrolments = Enrolment.objects.filter(worker=OuterRef("pk"), updated_at__gte=since)
-        return queryset.filter(Q(updated_at__gte=since) | Exists(jobs) | Exists(enrolments))
+    def change_key(self):
+        """The latest change of the person, one of their jobs or their enrolments."""
+        return Greatest(
+            F("updated_at"),
+            _latest(Employment.objects.filter(worker=OuterRef("pk"))),
+            _latest(Enrolment.objects.filter(worker=OuterRef("pk"))),
+        )
 
     def get(self, request):
         today = timezone.localdate()
@@ -388,7 +537,7 @@ class EmploymentStatusView(_Feed):
                 "skill_level": w.get_skill_level_display(),
                 "training_wish": w.training_wish,
                 "job_intention": w.job_intention,
-                "updated_at": iso(w.updated_at),
+                "updated_at": iso(w.change_key),
             }
 
         return self._page(request, queryset, build)
@@ -405,14 +554,14 @@ class HouseholdCoverageView(_Feed):
     log_endpoint = "api/v1/household-coverage/"
     township_field = "township"
 
-    def changed_since(self, queryset, since):
-        members = Worker.objects.filter(household=OuterRef("pk"))
-        changed = members.filter(
-            Q(updated_at__gte=since)
-            | Exists(Employment.objects.filter(worker=OuterRef("pk"), updated_at__gte=since))
-            | Exists(Enrolment.objects.filter(worker=OuterRef("pk"), updated_at__gte=since))
+    def change_key(self):
+        """The latest change of the household, its members, their jobs or their enrolments."""
+        return Greatest(
+            F("updated_at"),
+            _latest(Worker.objects.filter(household=OuterRef("pk"))),
+            _latest(Employment.objects.filter(worker__household=OuterRef("pk"))),
+            _latest(Enrolment.objects.filter(worker__household=OuterRef("pk"))),
         )
-        return queryset.filter(Q(updated_at__gte=since) | Exists(changed))
 
     def get(self, request):
         today = timezone.localdate()
@@ -430,7 +579,6 @@ class HouseholdCoverageView(_Feed):
                     "members", filter=~Q(members__labour_capacity=Worker.LabourCapacity.NONE), distinct=True
                 ),
                 n_employed=Count("members", filter=Q(members__in=employed), distinct=True),
-                last_member_change=Max("members__updated_at"),
             )
         )
         return self._page(
@@ -445,6 +593,58 @@ class HouseholdCoverageView(_Feed):
                 "capable": h.n_capable,
                 "employed": h.n_employed,
                 "covered": h.n_employed > 0 or h.n_capable == 0,
-                "updated_at": iso(max(filter(None, [h.updated_at, h.last_member_change]))),
+                "updated_at": iso(h.change_key),
             },
         )
+
+
+@_schema(
+    "routine_status_list",
+    "帮扶对象“1131”服务完成情况",
+    "1131 routine status of assisted people",
+    RoutinePageSerializer,
+    _EXAMPLES["routine"],
+    extra=[_YEAR],
+)
+class RoutineStatusView(_Feed):
+    """Per person enrolled in the year: the 1131 counts, what is missing (the worklist's rule, one
+    implementation: `routine_people`, `routine_missing`)."""
+
+    log_endpoint = "api/v1/routine-status/"
+    township_field = "township"
+    allowed_params = (*PARAMS, "year")
+
+    def change_key(self):
+        """The latest change of the person, their enrolments or a service of the year (a deleted service
+        touches the person's enrolments: `assistance.services.service_delete`)."""
+        start, end = date(self.year, 1, 1), date(self.year, 12, 31)
+        services = ServiceRecord.objects.filter(worker=OuterRef("pk"), date__gte=start, date__lte=end)
+        latest_service = Subquery(
+            services.order_by("-created_at").values("created_at")[:1], output_field=DateTimeField()
+        )
+        return Greatest(
+            F("updated_at"),
+            _latest(Enrolment.objects.filter(worker=OuterRef("pk"))),
+            Coalesce(latest_service, F("updated_at")),
+        )
+
+    def get(self, request):
+        self.year = filters_parse(request.query_params).year or timezone.localdate().year
+        queryset = routine_people(year=self.year)
+
+        def build(w, unmasked):
+            return {
+                "id": w.pk,
+                "person": _person(w, unmasked),
+                "year": self.year,
+                "policy": w.n_policy,
+                "guidance": w.n_guidance,
+                "job_push": w.n_job_push,
+                "training": w.n_training,
+                "complete": w.complete,
+                "missing": routine_missing(w),
+                "in_assistance": w.open_entry_date is not None,
+                "updated_at": iso(w.change_key),
+            }
+
+        return self._page(request, queryset, build)

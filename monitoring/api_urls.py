@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import EmploymentStatusView, EnrolmentFeedView, HouseholdCoverageView
+from .api import EmploymentStatusView, EnrolmentFeedView, HouseholdCoverageView, RoutineStatusView
 
 app_name = "monitoring_api"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("enrolments/", EnrolmentFeedView.as_view(), name="enrolments"),
     path("employment-status/", EmploymentStatusView.as_view(), name="employment_status"),
     path("household-coverage/", HouseholdCoverageView.as_view(), name="household_coverage"),
+    path("routine-status/", RoutineStatusView.as_view(), name="routine_status"),
 ]

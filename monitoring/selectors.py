@@ -124,6 +124,29 @@ def comparison_figures(
     return {r.pop("township_id"): r for r in rows}
 
 
+def comparison_totals(*, on: date | None = None) -> dict | None:
+    """The district's figures of the latest applied list (the key-task board, issue 26 item 2): the list,
+    its people and, per gap, the count and the drill-down's URL name; None before any list is applied. The
+    sums of `comparison_figures`, as the comparison report's totals row."""
+    snapshot = latest_list()
+    if snapshot is None:
+        return None
+    figures = comparison_figures(snapshot=snapshot, on=on).values()
+    return {
+        "snapshot": snapshot,
+        "people": sum(row["people"] for row in figures),
+        "gaps": [
+            {
+                "gap": gap,
+                "label": label,
+                "count": sum(row[gap] for row in figures),
+                "url": f"monitoring:gap_{gap}",
+            }
+            for gap, label in GAPS.items()
+        ],
+    }
+
+
 def status_entries(*, snapshot: MonitoringList, on: date | None = None, township_ids=None) -> QuerySet:
     """Every person of the snapshot with the ledger's status on `on` and the end of their last job before it,
     in the list's own order (issue 26, item 4: the status sent back in the monitoring system's keys)."""

@@ -113,6 +113,18 @@ EMPTY_STATES: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "assistance:channels": {
         "bureau": [("没有经该渠道的就业记录。在台账中登记就业时填写「就业渠道」，即计入这里。", None)],
     },
+    # The key-task board's 比对 figures (issue 26) before any monitoring list is applied.
+    **dict.fromkeys(
+        ("assistance:index", "assistance:board"),
+        {
+            "bureau": [
+                (
+                    "还没有应用的监测名单。请在「导入监测名单」上传并确认，比对结果列在这里。",
+                    "monitoring:upload",
+                )
+            ]
+        },
+    ),
     "monitoring:index": {
         "bureau": [
             ("还没有导入监测名单。请从监测系统导出名单后在「导入监测名单」上传。", "monitoring:upload")

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from monitoring.selectors import comparison_totals
 from targets.models import KeyTaskIndicator, KeyTaskTarget
 from targets.progress import default_as_of, months_left, unit_status
 from workers.selectors import nearby_employment_matrix, poverty_alleviated_in_work, time_progress
@@ -98,6 +99,8 @@ def key_task_board(*, year: int, as_of: date | None = None) -> dict:
         rows.append(row)
     return {
         "year": year,
+        # The 比对 of the latest monitoring list (issue 26): today's figures, whatever the year shown.
+        "monitoring": comparison_totals(),
         "as_of": as_of,
         "time_progress": round(progress, 4),
         "computed_at": timezone.now(),

@@ -8,12 +8,13 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from targets.scoping import ensure_township_writable
 from workers.models import Worker
 
-from ..models import ServiceKind, ServiceRecord
+from ..models import Enrolment, ServiceKind, ServiceRecord
 from ._common import DATE_IN_FUTURE, _text, _today
 from .enrolment import enrolled_on
 
@@ -117,3 +118,6 @@ def service_delete(*, acting_user, record: ServiceRecord) -> None:
     locked = ServiceRecord.objects.select_for_update().select_related("worker").get(pk=record.pk)
     ensure_township_writable(acting_user, locked.worker.township_id)
     locked.delete()
+    # A record's removal changes the person's 1131 status: the routine-status feed (monitoring.api) takes
+    # its change time from the person's enrolments, so a client resuming from its cursor sees it again.
+    Enrolment.objects.filter(worker_id=locked.worker_id).update(updated_at=timezone.now())

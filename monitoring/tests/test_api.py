@@ -6,13 +6,21 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from assistance.tests.factories import EnrolmentFactory
+from assistance.models import ServiceKind
+from assistance.services.routine import service_delete
+from assistance.tests.factories import EnrolmentFactory, ServiceRecordFactory
 from targets.api import api_client_create
 from workers.models import Worker, Workplace
 from workers.tests.factories import EmploymentFactory, HouseholdFactory, WorkerFactory
 from workers.validators import mask_id_number
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_sync_lag(settings):
+    settings.API_SYNC_LAG_SECONDS = 0
+
 
 ENROLMENTS, STATUS, COVERAGE = (
     "/api/v1/enrolments/",
@@ -84,19 +92,50 @@ def test_cursor_pages_through_every_row_once(client, people):
     seen, page = [], _get(client, ENROLMENTS, token, page_size=1)
     while True:
         seen += [r["id"] for r in page["results"]]
-        if not page["next"]:
+        if not page["has_more"]:
             break
-        page = _get(client, ENROLMENTS, token, page_size=1, cursor=page["next"])
+        page = _get(client, ENROLMENTS, token, page_size=1, cursor=page["cursor"])
     assert len(seen) == len(set(seen)) == 4
+
+
+def _pull(client, url, token, cursor=""):
+    """Every record past `cursor`, walking the pages; the cursor to store."""
+    seen = []
+    while True:
+        page = _get(client, url, token, page_size=2, **({"cursor": cursor} if cursor else {}))
+        seen += page["results"]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return seen, cursor
+
+
+@pytest.mark.parametrize("url", [ENROLMENTS, STATUS, COVERAGE])
+def test_a_change_after_the_stored_cursor_comes_back(client, people, url):
+    """Resuming from a stored cursor returns exactly what changed since: the person whose job ended (or
+    whose enrolment exited) comes again, the others do not; an empty pull keeps the cursor."""
+    a, _b = people
+    token = api_client_create(name="city")[1]
+    first, cursor = _pull(client, url, token)
+    assert len(first) == len({r["id"] for r in first}) == {ENROLMENTS: 4, STATUS: 4, COVERAGE: 2}[url]
+    assert _pull(client, url, token, cursor) == ([], cursor)
+    if url == ENROLMENTS:
+        a[0].enrolments.update(
+            exit_date=timezone.localdate(), exit_reason="stable_employment", updated_at=timezone.now()
+        )
+    else:
+        a[0].employments.update(end_date=timezone.localdate(), updated_at=timezone.now())
+    again, _cursor = _pull(client, url, token, cursor)
+    expected = {ENROLMENTS: a[0].enrolments.get().pk, STATUS: a[0].pk, COVERAGE: a[0].household_id}[url]
+    assert [r["id"] for r in again] == [expected]
 
 
 def test_updated_since_returns_only_changed_people(client, people):
     a, _b = people
     token = api_client_create(name="city")[1]
-    later = timezone.now() + timedelta(seconds=1)
-    assert _get(client, STATUS, token, updated_since=later.isoformat())["results"] == []
-    Worker.objects.filter(pk=a[2].pk).update(updated_at=later + timedelta(seconds=1))
-    rows = _get(client, STATUS, token, updated_since=later.isoformat())["results"]
+    since = timezone.now()
+    assert _get(client, STATUS, token, updated_since=since.isoformat())["results"] == []
+    Worker.objects.filter(pk=a[2].pk).update(updated_at=timezone.now())
+    rows = _get(client, STATUS, token, updated_since=since.isoformat())["results"]
     assert [r["id"] for r in rows] == [a[2].pk]
 
 
@@ -115,3 +154,51 @@ def test_unknown_parameter_is_a_400(client, people):
     token = api_client_create(name="city")[1]
     response = client.get(ENROLMENTS, {"year": "2025"}, HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 400
+
+
+ROUTINE = "/api/v1/routine-status/"
+
+
+def test_routine_status_counts_what_is_done_and_what_is_missing(client, login, clerk_b, people):
+    """Plan task 8: "1次政策宣介、1次职业指导、3次岗位推送、1次就业培训推荐" — a person with all of it in 2025
+    is complete; one with a briefing and one push lacks guidance, two pushes and the referral."""
+    a, b = people
+    for kind, n in ((ServiceKind.POLICY, 1), (ServiceKind.GUIDANCE, 1), (ServiceKind.JOB_PUSH, 3)):
+        for i in range(n):
+            ServiceRecordFactory(worker=a[0], kind=kind, date=date(2025, 3, 1 + i))
+    ServiceRecordFactory(worker=a[0], kind=ServiceKind.TRAINING_REFERRAL, date=date(2025, 4, 1))
+    ServiceRecordFactory(worker=b, kind=ServiceKind.POLICY, date=date(2025, 5, 1))
+    ServiceRecordFactory(worker=b, kind=ServiceKind.JOB_PUSH, date=date(2025, 5, 2))
+    ServiceRecordFactory(worker=b, kind=ServiceKind.JOB_PUSH, date=date(2024, 5, 2))  # another year
+    token = api_client_create(name="city")[1]
+    rows = {r["id"]: r for r in _get(client, ROUTINE, token, year=2025)["results"]}
+    assert len(rows) == 4
+    done = rows[a[0].pk]
+    assert (done["policy"], done["guidance"], done["job_push"], done["training"]) == (1, 1, 3, 1)
+    assert (done["complete"], done["missing"], done["year"], done["in_assistance"]) == (True, [], 2025, True)
+    assert rows[b.pk]["complete"] is False
+    assert rows[b.pk]["missing"] == ["职业指导 1 次", "岗位推送 2 次", "就业培训推荐 1 次"]
+    assert rows[b.pk]["person"]["id_number"] == mask_id_number(b.id_number)
+    # Scoped like the other feeds: the clerk of 分水镇 sees their own person; the industry department nothing.
+    assert [r["id"] for r in login(clerk_b).get(ROUTINE, {"year": 2025}).json()["results"]] == [b.pk]
+    assert _get(client, ROUTINE, token, year=2023)["results"] == []
+    response = client.get(ROUTINE, {"year": "25"}, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400
+
+
+def test_routine_status_a_service_added_or_removed_comes_back_on_the_stored_cursor(
+    client, people, bureau_user
+):
+    a, b = people
+    record = ServiceRecordFactory(worker=b, kind=ServiceKind.POLICY, date=date(2025, 5, 1))
+    token = api_client_create(name="city")[1]
+    first = _get(client, ROUTINE, token, year=2025)
+    cursor = first["cursor"]
+    assert {r["id"]: r["policy"] for r in first["results"]}[b.pk] == 1
+    assert _get(client, ROUTINE, token, year=2025, cursor=cursor)["results"] == []
+    ServiceRecordFactory(worker=a[1], kind=ServiceKind.GUIDANCE, date=date(2025, 6, 1))
+    page = _get(client, ROUTINE, token, year=2025, cursor=cursor)
+    assert [(r["id"], r["guidance"]) for r in page["results"]] == [(a[1].pk, 1)]
+    service_delete(acting_user=bureau_user, record=record)
+    again = _get(client, ROUTINE, token, year=2025, cursor=page["cursor"])["results"]
+    assert [(r["id"], r["policy"]) for r in again] == [(b.pk, 0)]

@@ -113,3 +113,28 @@ def test_status_export_in_the_lists_keys_for_bureau_only(applied, login, bureau_
     ).exists()
     client.logout()
     assert login(clerk_b).get(url).status_code == 403
+
+
+def test_key_task_board_shows_the_latest_lists_figures_with_their_drill_downs(applied, login, bureau_user):
+    """Issue 26, item 2: "figures on the key-task board" — the district's counts of the latest applied list,
+    each linking to its drill-down, equal to the report's per-township figures summed."""
+    client = login(bureau_user)
+    totals = selectors.comparison_totals()
+    assert totals["snapshot"] == applied and totals["people"] == 20
+    figures = selectors.comparison_figures(snapshot=applied).values()
+    page = client.get(reverse("assistance:board")).content.decode()
+    for gap in selectors.GAPS:
+        count = sum(row[gap] for row in figures)
+        link = reverse(f"monitoring:gap_{gap}", args=[applied.pk])
+        assert (
+            f'<tr data-gap="{gap}"><td>{selectors.GAPS[gap]}</td><td class="num"><a href="{link}">{count}</a>'
+            in page
+        )
+        assert client.get(link).status_code == 200
+    # Everyone on this list is without a job in the ledger: the drill-down's count is the list's size.
+    assert {g["gap"]: g["count"] for g in totals["gaps"]}["no_job"] == 20
+
+
+def test_key_task_board_without_a_list_says_so(login, bureau_user):
+    page = login(bureau_user).get(reverse("assistance:board")).content.decode()
+    assert "还没有应用的监测名单。" in page

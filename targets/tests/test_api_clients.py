@@ -31,6 +31,7 @@ ENDPOINTS = (
     "/api/v1/enrolments/",
     "/api/v1/employment-status/",
     "/api/v1/household-coverage/",
+    "/api/v1/routine-status/",
 )
 
 

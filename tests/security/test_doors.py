@@ -191,6 +191,7 @@ DOORS: dict[str, str] = {
     "monitoring_api:enrolments": "api_assistance",
     "monitoring_api:employment_status": "api_assistance",
     "monitoring_api:household_coverage": "api_assistance",
+    "monitoring_api:routine_status": "api_assistance",
     "monitoring:upload": "none",
     "monitoring:report": "none",
     "monitoring:confirm": "monitoring_confirm",

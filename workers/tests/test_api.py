@@ -668,7 +668,7 @@ def test_schema_describes_everything_in_chinese_and_english(tmp_path):
             if not bilingual(spec.get("description")):
                 missing.append(f"{name}.{field}: description")
     assert not missing, "\n".join(missing)
-    assert len(schema["paths"]) == 10
+    assert len(schema["paths"]) == 11
 
 
 def test_schema_and_docs_are_served_with_local_assets(client, reference_data):
@@ -741,7 +741,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(reference_data):
         return run
 
     operations = {result.ok().label: result.ok() for result in schema.get_all_operations()}
-    assert len(operations) == 10
+    assert len(operations) == 11
     valid_queries = {
         "GET /api/v1/employments/": [
             {},
@@ -760,6 +760,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(reference_data):
         "GET /api/v1/enrolments/": [{}, {"township": "甘宁镇", "page_size": 1}],
         "GET /api/v1/employment-status/": [{}, {"updated_since": "2025-01-01"}],
         "GET /api/v1/household-coverage/": [{}, {"township": township.code}],
+        "GET /api/v1/routine-status/": [{}, {"year": 2025, "township": "甘宁镇"}],
     }
     try:
         for label, operation in operations.items():

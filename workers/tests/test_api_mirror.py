@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 import requests
 from django.core.cache import cache
+from django.utils import timezone
 
+from assistance.models import Enrolment, EnrolmentCategory, ServiceKind
+from assistance.tests.factories import EnrolmentFactory, ServiceRecordFactory
 from targets.api import api_client_create
 from targets.models import Industry
 from workers.models import Employment, ImportBatch, Worker, Workplace
 from workers.returns import return_rollback, return_run
 from workers.services import EmploymentData, employment_delete, employment_record, employment_update
-from workers.tests.factories import EmploymentFactory, WorkerFactory
+from workers.tests.factories import EmploymentFactory, HouseholdFactory, WorkerFactory
 from workers.tests.test_api import data_of
 from workers.tests.test_returns import person, write_return
 
@@ -75,10 +78,10 @@ def mirror(api, tmp_path, *extra) -> tuple[dict, str]:
     return json.loads((tmp_path / "mirror.json").read_text(encoding="utf-8")), output
 
 
-def live(api, path: str) -> dict[int, dict]:
+def live(api, path: str, **extra) -> dict[int, dict]:
     """The live set as a fresh client sees it now: a full walk of the feed, tombstones dropped."""
     url, token, _file = api
-    records, params = {}, {"page_size": 5000}
+    records, params = {}, {"page_size": 5000, **extra}
     while True:
         page = requests.get(
             url + path, params=params, headers={"Authorization": f"Token {token}"}, timeout=60
@@ -86,7 +89,7 @@ def live(api, path: str) -> dict[int, dict]:
         assert page.status_code == 200, page.text
         data = page.json()
         for item in data["results"]:
-            if item["deleted"]:
+            if item.get("deleted"):
                 records.pop(item["id"], None)
             else:
                 records[item["id"]] = item
@@ -173,7 +176,14 @@ def test_mirror_stays_exact_across_create_update_delete_import_and_rollback(
     _copy, output = mirror(api, tmp_path)
     assert "0 upserted, 0 tombstones applied" in output
     with sqlite3.connect(tmp_path / "mirror.sqlite3") as db:
-        assert {feed for (feed,) in db.execute("SELECT feed FROM sync_state")} == {"workers", "employments"}
+        assert {feed for (feed,) in db.execute("SELECT feed FROM sync_state")} == {
+            "workers",
+            "employments",
+            "enrolments",
+            "employment_status",
+            "household_coverage",
+            f"routine_status/{date.today().year}",
+        }
 
 
 def test_mirror_fails_loudly_on_a_revoked_token_or_a_count_mismatch(api, tmp_path, township_a):
@@ -211,3 +221,61 @@ def test_a_change_reaches_the_cumulative_figures_of_later_years(api, tmp_path, t
     )
     _copy, output = mirror(api, tmp_path)
     assert "MISMATCH" not in output
+
+
+ASSISTANCE = {
+    "enrolments": "/api/v1/enrolments/",
+    "employment_status": "/api/v1/employment-status/",
+    "household_coverage": "/api/v1/household-coverage/",
+}
+
+
+def assert_assistance_is_live(api, copy: dict, year: int) -> None:
+    for feed, path in ASSISTANCE.items():
+        assert {item["id"]: item for item in copy[feed]} == live(api, path), feed
+    routine = copy[f"routine_status/{year}"]
+    assert {item["id"]: item for item in routine} == live(api, "/api/v1/routine-status/", year=year)
+
+
+def test_mirror_keeps_the_assistance_feeds_with_their_stored_cursors(api, tmp_path, township_a, township_b):
+    """Issue 26: the enrolments, employment status, household coverage and 1131 status are mirrored; a job
+    that ends, a service given, a category changed and a person newly enrolled reach the mirror on the next
+    run, which resumes from the stored cursors."""
+    house = HouseholdFactory(township=township_a)
+    people = [WorkerFactory(township=township_a, household=house) for _ in range(3)]
+    job = EmploymentFactory(worker=people[0], start_date=date(2025, 3, 1))
+    for worker in people:
+        EnrolmentFactory(worker=worker)
+    ServiceRecordFactory(worker=people[1], kind=ServiceKind.POLICY, date=date(2025, 5, 1))
+
+    copy, output = mirror(api, tmp_path, "--year", "2025")
+    assert "routine_status/2025: full sync" in output and "MISMATCH" not in output
+    assert_assistance_is_live(api, copy, 2025)
+    assert len(copy["enrolments"]) == len(copy["employment_status"]) == len(copy["routine_status/2025"]) == 3
+    assert [item["employed"] for item in copy["household_coverage"]] == [1]
+
+    Employment.objects.filter(pk=job.pk).update(end_date=date(2025, 6, 30), updated_at=timezone.now())
+    ServiceRecordFactory(worker=people[2], kind=ServiceKind.JOB_PUSH, date=date(2025, 7, 1))
+    Enrolment.objects.filter(worker=people[1]).update(
+        category=EnrolmentCategory.CONTINUED_SUPPORT, updated_at=timezone.now()
+    )
+    newcomer = EnrolmentFactory(worker=WorkerFactory(township=township_b)).worker
+
+    copy, output = mirror(api, tmp_path, "--year", "2025")
+    assert "routine_status/2025: resumed" in output and "enrolments: resumed" in output
+    assert_assistance_is_live(api, copy, 2025)
+    status = {item["id"]: item for item in copy["employment_status"]}
+    assert (status[people[0].pk]["status"], status[people[0].pk]["unemployed_since"]) == (
+        "unemployed",
+        "2025-07-01",
+    )
+    assert newcomer.pk in status
+    routine = {item["id"]: item for item in copy["routine_status/2025"]}
+    assert (routine[people[2].pk]["job_push"], routine[people[1].pk]["policy"]) == (1, 1)
+    assert {item["person"]["name"]: item["category"] for item in copy["enrolments"]}[people[1].name] == (
+        "继续帮扶对象"
+    )
+    assert [item["employed"] for item in copy["household_coverage"] if item["id"] == house.pk] == [0]
+
+    _copy, output = mirror(api, tmp_path, "--year", "2025")
+    assert "routine_status/2025: resumed, 1 pages, 0 upserted" in output

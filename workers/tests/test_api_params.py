@@ -41,6 +41,7 @@ ENDPOINTS = {
     "/api/v1/enrolments/": {},
     "/api/v1/employment-status/": {},
     "/api/v1/household-coverage/": {},
+    "/api/v1/routine-status/": {"year": "2025"},
 }
 
 
