@@ -73,22 +73,27 @@ def test_worker_killed_mid_import_imports_once_on_redelivery(prefork_worker, log
     )
     assert batch.status == "validated", batch.errors[:3]
 
-    client.post(f"/ledger/returns/{batch.pk}/confirm/")
     child = _pool_child(proc.pid)
     db = connection.settings_dict["NAME"]
     dsn = _database_url_for_subprocess()
-    with psycopg.connect(dsn, autocommit=True) as watcher:
-        # The import's write transaction: a backend of the test database that has written (an xid) for a while.
+    with psycopg.connect(dsn, autocommit=True) as watcher, psycopg.connect(dsn) as holder:
+        # The import marks the year dirty in the outbox as the last write of its transaction (DESIGN.md §7):
+        # with the outbox locked here, the attempt waits there having written its rows, so the kill lands
+        # inside its write transaction however fast the host is (the kept plan made the write short enough
+        # for an idle host to commit before a kill timed by the clock).
+        holder.execute("LOCK TABLE targets_progressdirtyyear IN EXCLUSIVE MODE")
+
         def writing():
             return watcher.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
-                "AND backend_xid IS NOT NULL AND now() - xact_start > interval '150 milliseconds'",
+                "AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'",
                 [db],
             ).fetchone()
 
-        _wait(writing, 90, "the import's write transaction", 0.01)
+        client.post(f"/ledger/returns/{batch.pk}/confirm/")
+        _wait(writing, 90, "the import's write transaction to wait on the outbox", 0.02)
         os.kill(child, signal.SIGKILL)
-        # The dead attempt's transaction rolls back: nothing of it is visible.
+        holder.rollback()  # the backend goes on, finds its client gone, and rolls the attempt back
         _wait(lambda: not writing(), 30, "the dead transaction to end", 0.02)
     # The pool replaces its dead child (the master may take a moment to fork the new one).
     _wait(
